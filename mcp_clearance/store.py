@@ -1,0 +1,24 @@
+"""The DuckDB file: schema creation and atomic publication of a run.
+
+A run writes a complete new database next to the published one and then renames it into place.
+`os.replace` is atomic on POSIX and Windows, so a reader opening the path sees either the previous
+run or the new one, never a half-written file; a run killed part-way leaves only a stray temp file.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_VERSION = 1
+
+
+def schema_sql() -> str:
+    return resources.files("mcp_clearance.pipelines").joinpath("schema.sql").read_text()
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(schema_sql())
