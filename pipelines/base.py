@@ -12,7 +12,7 @@ import hashlib
 import importlib
 import pkgutil
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -44,6 +44,7 @@ class LoadContext:
     scanner: SecretScanner
     quarantined: list[tuple[str, str, int | None, str]] = field(default_factory=list)
     sources: list[tuple[str, str, str | None, int, int, int, str]] = field(default_factory=list)
+    on_file: Callable[[str, Path], None] | None = None  # progress hook: (family, path)
 
     def relative(self, path: Path) -> str:
         """The path stored in `source_file` columns: relative to the estate, POSIX separators."""
@@ -130,6 +131,8 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
     """
     modules = discover_formats(package)
     for path in estate_files(folder):
+        if ctx.on_file is not None:
+            ctx.on_file(family, path)
         before = len(ctx.quarantined)
         fmt: str | None = None
         loaded = 0

@@ -77,6 +77,7 @@ CREATE TABLE policy_thresholds (
     retention_days             INTEGER NOT NULL,
     review_window_days         INTEGER NOT NULL,
     task_credential_grace_s    BIGINT NOT NULL,
+    remediation_sla_days       INTEGER NOT NULL,  -- days a failing finding may stay open
     source_file                VARCHAR NOT NULL
 );
 

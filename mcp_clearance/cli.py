@@ -1,0 +1,147 @@
+"""`mcp-clearance`: ingest and validate an estate from the command line.
+
+Exit codes: 0 clean, 1 the run finished but quarantined input, 2 the command could not run
+(missing estate, unwritable database). A user never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mcp_clearance import report
+from mcp_clearance import run as runner
+
+console = Console(stderr=True)
+out = Console()
+
+EXIT_OK, EXIT_QUARANTINED, EXIT_ERROR = 0, 1, 2
+
+
+def _count_files(estate: Path) -> int:
+    return sum(1 for p in estate.rglob("*") if p.is_file())
+
+
+def _with_progress(estate: Path, work):  # type: ignore[no-untyped-def]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("reading estate", total=_count_files(estate))
+
+        def on_file(family: str, path: Path) -> None:
+            progress.update(task, advance=1, description=f"{family}: {path.name}")
+
+        return work(on_file)
+
+
+def _summary(result: runner.RunResult, title: str) -> None:
+    table = Table(title=title)
+    table.add_column("evidence")
+    table.add_column("files", justify="right")
+    table.add_column("rows loaded", justify="right")
+    table.add_column("quarantined", justify="right")
+    for stats in result.families.values():
+        table.add_row(stats.family, str(stats.files), f"{stats.rows:,}", str(stats.quarantined))
+    out.print(table)
+    if result.quarantine:
+        bad = Table(title=f"Quarantined ({result.quarantined}) — loaded everything else")
+        bad.add_column("file")
+        bad.add_column("line", justify="right")
+        bad.add_column("reason")
+        for source, _family, line, reason in result.quarantine[:50]:
+            bad.add_row(source, "" if line is None else str(line), reason)
+        out.print(bad)
+        if result.quarantined > 50:
+            out.print(f"… and {result.quarantined - 50} more: SELECT * FROM quarantine")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mcp-clearance")
+def main() -> None:
+    """MCP Clearance: may AI agents be connected to each system through MCP?"""
+
+
+@main.command("run")
+@click.argument("estate", type=click.Path(path_type=Path))
+@click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True,
+              help="DuckDB file to publish the run to (replaced atomically).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Evaluate as if today were this date (history back-fills).")
+def run_command(estate: Path, db: Path, as_of: object) -> None:
+    """Ingest ESTATE and publish the result to the database."""
+    day = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
+    try:
+        result = _with_progress(estate, lambda hook: runner.run(estate, db, as_of=day, on_file=hook))
+    except runner.EstateNotFound as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(EXIT_ERROR)
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot write {db}: {exc.strerror or exc}")
+        sys.exit(EXIT_ERROR)
+    _summary(result, f"Run published to {db} (as of {result.as_of})")
+    sys.exit(EXIT_QUARANTINED if result.quarantine else EXIT_OK)
+
+
+@main.command("validate")
+@click.argument("estate", type=click.Path(path_type=Path))
+def validate_command(estate: Path) -> None:
+    """Check every input file of ESTATE without writing anything."""
+    try:
+        result = _with_progress(estate, lambda hook: runner.validate(estate, on_file=hook))
+    except runner.EstateNotFound as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(EXIT_ERROR)
+    _summary(result, f"Validated {estate}")
+    if result.quarantine:
+        console.print(f"[yellow]{result.quarantined} problem(s) found[/yellow]")
+        sys.exit(EXIT_QUARANTINED)
+    console.print("[green]all inputs valid[/green]")
+
+
+@main.command("report")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True)
+@click.option("--format", "fmt", type=click.Choice(report.REPORT_FORMATS), default="markdown", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="file to write (default: stdout)")
+def report_command(db: Path, fmt: str, output: Path | None) -> None:
+    """Write the verdicts and findings of the published run."""
+    try:
+        con = report.open_database(db)
+    except report.DatabaseProblem as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(EXIT_ERROR)
+    with con:
+        report.write(report.render(con, fmt), output)
+
+
+@main.command("check")
+@click.argument("system")
+@click.option("--require", type=click.Choice(list(report.STAGES)), default="cleared", show_default=True)
+@click.option("--after-risk", is_flag=True, help="judge the verdict after accepted exceptions")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True)
+def check_command(system: str, require: str, after_risk: bool, db: Path) -> None:
+    """Exit non-zero with the reasons when SYSTEM falls short of the required stage (for CI gates)."""
+    try:
+        con = report.open_database(db)
+    except report.DatabaseProblem as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(EXIT_ERROR)
+    with con:
+        ok, reasons = report.check_system(con, system, require, after_risk)
+    for line in reasons:
+        out.print(line, highlight=False, markup=False)
+    sys.exit(EXIT_OK if ok else EXIT_QUARANTINED)
+
+
+def entry() -> None:
+    """Console-script entry: the last line of defence, one readable line instead of a traceback."""
+    try:
+        main(standalone_mode=True)
+    except Exception as exc:  # noqa: BLE001
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        console.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {first}")
+        console.print("please report this with the command you ran")
+        sys.exit(EXIT_ERROR)

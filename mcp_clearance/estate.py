@@ -1,0 +1,361 @@
+"""The files a person writes to describe an estate, validated with pydantic.
+
+Every model rejects unknown keys. Records are validated one by one so that one bad system or
+exception is reported (file, line, field path, what was expected) while the rest still load.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+INVENTORY_FILE = "inventory.yaml"
+POLICY_FILE = "policy.yaml"
+EXCEPTIONS_FILE = "exceptions.yaml"
+REMEDIATION_FILE = "remediation.yaml"
+
+DataClass = Literal[
+    "public", "aggregated", "internal", "confidential", "personal", "customer_pii", "health",
+    "financial", "payment", "credentials", "production_records",
+]
+Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/@\-]*$", max_length=200)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# inventory.yaml ---------------------------------------------------------------------------------
+
+class ApprovedServer(Strict):
+    name: Slug
+    tools: list[Slug] | None = Field(default=None, description="approved tools; omit to approve the server only")
+
+
+class LogSink(Strict):
+    name: Slug
+    append_only: bool | None = None
+    hash_chained: bool | None = None
+    retention_days: int | None = Field(default=None, ge=0)
+
+
+class System(Strict):
+    id: Slug
+    name: Text
+    owner: Text
+    team: Slug
+    business_unit: Text
+    environment: Literal["production", "staging", "development", "sandbox"]
+    data_classes: list[DataClass] = Field(min_length=1)
+    tier: Literal[1, 2, 3, 4] | None = None
+    tier_reason: Text | None = None
+    approved_servers: list[ApprovedServer] = []
+    log_sinks: list[LogSink] = []
+
+    @model_validator(mode="after")
+    def _override_needs_reason(self) -> System:
+        if self.tier is not None and not self.tier_reason:
+            raise ValueError("tier is set, so tier_reason must say why the derived tier is overridden")
+        return self
+
+
+class Agent(Strict):
+    id: Slug
+    name: Text
+    owner: Text
+    kind: Literal["agent", "human", "workflow"] = "agent"
+    identities: list[Text] = Field(default=[], description="names the agent appears under in credentials and logs")
+
+
+class ConnectorAssignment(Strict):
+    config: Text = Field(description="glob, relative to the estate folder, of the client config files")
+    system: Slug
+    agent: Slug
+    servers: list[Slug] | None = None
+
+
+class Inventory(Strict):
+    systems: list[System]
+    agents: list[Agent] = []
+    connectors: list[ConnectorAssignment] = []
+
+
+# policy.yaml ------------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str | int) -> int:
+    """'1h' / '7d' / '90d' / seconds -> seconds."""
+    if isinstance(text, int):
+        return text
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError("expected a duration like 30m, 1h, 7d or a number of seconds")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+Duration = Annotated[str | int, Field(description="30m, 1h, 7d or seconds")]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class TierPolicy(Strict):
+    max_credential_lifetime: Duration | None = None
+    static_secrets: Literal["never", "rotated"] | None = None
+    static_rotation_days: int | None = Field(default=None, ge=1)
+    write_tools: Literal["exception_only", "allowlisted"] | None = None
+    agent_coverage: Percent | None = None
+    user_coverage: Percent | None = None
+    target_linkage: Percent | None = None
+    target_linkage_required: bool | None = None
+    retention_days: int | None = Field(default=None, ge=0)
+
+    @field_validator("max_credential_lifetime")
+    @classmethod
+    def _duration(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+
+class Policy(Strict):
+    tiers: dict[Literal[1, 2, 3, 4], TierPolicy] = {}
+    review_window_days: int = Field(default=30, ge=1)
+    task_credential_grace: Duration = "1h"
+    remediation_sla_days: dict[Literal[1, 2, 3, 4], int] = {}
+
+    @field_validator("task_credential_grace")
+    @classmethod
+    def _grace(cls, value: str | int) -> str | int:
+        parse_duration(value)
+        return value
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """One tier's effective thresholds (defaults from CHECKS.md, overridden by policy.yaml)."""
+
+    max_credential_lifetime_s: int
+    static_secrets_allowed: bool
+    static_rotation_days: int | None
+    write_tools: str
+    agent_coverage: float  # share 0..1
+    user_coverage: float
+    target_linkage: float | None  # None: not required
+    retention_days: int
+
+
+DEFAULT_THRESHOLDS: dict[int, Thresholds] = {
+    1: Thresholds(3600, False, None, "exception_only", 0.999, 0.999, 0.99, 365),
+    2: Thresholds(86400, False, None, "exception_only", 0.99, 0.99, 0.95, 180),
+    3: Thresholds(7 * 86400, True, 30, "allowlisted", 0.95, 0.95, 0.80, 90),
+    4: Thresholds(90 * 86400, True, 90, "allowlisted", 0.90, 0.90, None, 30),
+}
+DEFAULT_SLA_DAYS = {1: 7, 2: 14, 3: 30, 4: 60}
+
+
+def effective_thresholds(policy: Policy) -> dict[int, Thresholds]:
+    result = {}
+    for tier, default in DEFAULT_THRESHOLDS.items():
+        override = policy.tiers.get(tier)  # type: ignore[call-overload]
+        if override is None:
+            result[tier] = default
+            continue
+        linkage = default.target_linkage
+        if override.target_linkage is not None:
+            linkage = override.target_linkage / 100
+        if override.target_linkage_required is False:
+            linkage = None
+        static = default.static_secrets_allowed if override.static_secrets is None else (
+            override.static_secrets == "rotated")
+        result[tier] = Thresholds(
+            max_credential_lifetime_s=(default.max_credential_lifetime_s if override.max_credential_lifetime is None
+                                       else parse_duration(override.max_credential_lifetime)),
+            static_secrets_allowed=static,
+            static_rotation_days=(override.static_rotation_days or default.static_rotation_days or 30) if static else None,
+            write_tools=override.write_tools or default.write_tools,
+            agent_coverage=default.agent_coverage if override.agent_coverage is None else override.agent_coverage / 100,
+            user_coverage=default.user_coverage if override.user_coverage is None else override.user_coverage / 100,
+            target_linkage=linkage,
+            retention_days=default.retention_days if override.retention_days is None else override.retention_days,
+        )
+    return result
+
+
+def policy_deviations(thresholds: dict[int, Thresholds]) -> Iterator[tuple[int, str, str, str, str]]:
+    """(tier, threshold, default, policy value, looser|stricter) for every changed threshold."""
+    higher_is_stricter = {"agent_coverage", "user_coverage", "target_linkage", "retention_days"}
+    for tier, effective in thresholds.items():
+        default = DEFAULT_THRESHOLDS[tier]
+        for name in Thresholds.__dataclass_fields__:
+            old, new = getattr(default, name), getattr(effective, name)
+            if old == new:
+                continue
+            if name == "static_secrets_allowed":
+                looser = bool(new)
+            elif name == "write_tools":
+                looser = new == "allowlisted"
+            elif old is None or new is None:
+                # a None threshold means "not required" (linkage) or "not allowed" (rotation days)
+                looser = new is None if name == "target_linkage" else old is None
+            elif name in higher_is_stricter:
+                looser = new < old
+            else:
+                looser = new > old
+            yield tier, name, str(old), str(new), "looser" if looser else "stricter"
+
+
+# exceptions.yaml and remediation.yaml -------------------------------------------------------------
+
+CheckId = Annotated[str, Field(pattern=r"^(ID|SC|AU)-\d{2}$")]
+
+
+class RiskException(Strict):
+    id: Slug
+    check: CheckId
+    system: Slug
+    resource: Text | None = None
+    owner: Text
+    approver: Text
+    reason_kind: Literal["compensating_control", "risk_accepted", "false_positive", "planned_remediation"]
+    reason: Text
+    ticket: Text | None = None
+    created: date
+    expires: date
+
+    @model_validator(mode="after")
+    def _expiry_after_creation(self) -> RiskException:
+        if self.expires <= self.created:
+            raise ValueError("expires must be after created")
+        return self
+
+
+class Exceptions(Strict):
+    exceptions: list[RiskException] = []
+
+
+class Ticket(Strict):
+    check: CheckId
+    system: Slug
+    resource: Text | None = None
+    owner: Text
+    ticket: Text
+    due: date | None = None
+
+
+class Remediation(Strict):
+    tickets: list[Ticket] = []
+
+
+# Loading with file, line and field path in every error --------------------------------------------
+
+@dataclass(frozen=True)
+class InputError:
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+def _compose(text: str) -> yaml.Node | None:
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def node_line(node: yaml.Node | None, path: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at `path` (keys and list indexes), or of its nearest parent."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(step)), None)
+            key = next((k for k, v in node.value if k.value == str(step)), None)
+            if match is None:
+                return line
+            node, line = match, (key.start_mark.line + 1 if key is not None else line)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _describe(error: dict[str, Any]) -> str:
+    # pydantic's own message without the offending input, which could hold a secret
+    if error["type"] == "extra_forbidden":
+        return "unknown key (not part of the format; check the spelling)"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def read_yaml(path: Path, relative: str) -> tuple[Any, yaml.Node | None, list[InputError]]:
+    """Parse a YAML file safely; a syntax error is an InputError with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return yaml.safe_load(text), _compose(text), []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        return None, None, [InputError(relative, line, "", f"YAML syntax error: {exc.problem}")]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return None, None, [InputError(relative, None, "", f"cannot read: {type(exc).__name__}")]
+
+
+def validate_records(
+    data: Any, root: yaml.Node | None, relative: str, sections: dict[str, type[Strict]], *, required: set[str]
+) -> tuple[dict[str, list[tuple[Strict, int | None]]], list[InputError]]:
+    """Validate each record of each list section on its own, so one bad record spares the rest."""
+    errors: list[InputError] = []
+    loaded: dict[str, list[tuple[Strict, int | None]]] = {name: [] for name in sections}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return loaded, [InputError(relative, node_line(root, ()), "", "expected a mapping at the top level")]
+    for key in data:
+        if key not in sections:
+            errors.append(InputError(relative, node_line(root, (key,)), str(key),
+                                     f"unknown key; expected one of: {', '.join(sections)}"))
+    for name, model in sections.items():
+        records = data.get(name)
+        if records is None:
+            if name in required:
+                errors.append(InputError(relative, node_line(root, ()), name, "required section is missing"))
+            continue
+        if not isinstance(records, list):
+            errors.append(InputError(relative, node_line(root, (name,)), name, "expected a list"))
+            continue
+        for index, record in enumerate(records):
+            try:
+                loaded[name].append((model.model_validate(record), node_line(root, (name, index))))
+            except ValidationError as exc:
+                for error in exc.errors():
+                    loc = (name, index, *error["loc"])
+                    field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
+                    errors.append(InputError(relative, node_line(root, loc), field.replace(".[", "["),
+                                             _describe(error)))
+    return loaded, errors
+
+
+def validate_mapping(
+    data: Any, root: yaml.Node | None, relative: str, model: type[Strict]
+) -> tuple[Strict | None, list[InputError]]:
+    """Validate a whole small file (policy.yaml) as one record."""
+    try:
+        return model.model_validate(data or {}), []
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"])
+            errors.append(InputError(relative, node_line(root, tuple(error["loc"])), field, _describe(error)))
+        return None, errors

@@ -1,0 +1,237 @@
+"""Reports over a published database: JSON, CSV, Markdown and SARIF 2.1.0, and the CI gate.
+
+Everything is read from the named views in queries/, the same ones the dashboard and the
+notebooks use, so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mcp_clearance import __version__
+
+REPORT_FORMATS = ("json", "csv", "markdown", "sarif")
+STAGES = {"blocked": 0, "read-only": 1, "cleared": 2}
+VERDICT_STAGE = {"BLOCKED": 0, "READ_ONLY": 1, "CLEARED": 2}
+SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+
+
+class DatabaseProblem(Exception):
+    """The database is missing, unreadable or from another version; the message says what to run."""
+
+
+def open_database(db: Path) -> duckdb.DuckDBPyConnection:
+    if not db.exists():
+        raise DatabaseProblem(f"{db} does not exist; run `mcp-clearance run ESTATE --db {db}` first")
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise DatabaseProblem(f"{db} cannot be opened: {str(exc).splitlines()[0]}") from None
+    try:
+        con.execute("SELECT as_of FROM run_context").fetchone()
+        con.execute("SELECT 1 FROM verdicts LIMIT 1").fetchall()
+    except duckdb.Error:
+        con.close()
+        raise DatabaseProblem(
+            f"{db} was written by another version of MCP Clearance; re-run `mcp-clearance run ESTATE --db {db}`"
+        ) from None
+    return con
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _clean(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in r.items()} for r in records]
+
+
+def build_report(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The JSON report (schema in docs/report-schema.md)."""
+    summary = _clean(rows(con, "SELECT * FROM estate_summary"))[0]
+    systems = _clean(rows(con, "SELECT * FROM verdicts ORDER BY tier, system_id"))
+    path = _clean(rows(con, "SELECT system_id, next_stage, step, check_id, title, status, effort, remediation "
+                            "FROM path_to_clearance ORDER BY system_id, step"))
+    for system in systems:
+        system["path_to_clearance"] = [
+            {k: v for k, v in p.items() if k != "system_id"} for p in path if p["system_id"] == system["system_id"]
+        ]
+    return {
+        "report_version": 1,
+        "tool": {"name": "mcp-clearance", "version": __version__},
+        "as_of": summary["as_of"],
+        "summary": summary,
+        "policy_deviations": _clean(rows(con, "SELECT * FROM policy_deviation_report")),
+        "systems": systems,
+        "findings": _clean(rows(con, "SELECT finding_id, check_id, gate, severity, title, system_id, tier, resource, "
+                                     "status, reason, observed, expected, evidence, suppressed, exception_id, "
+                                     "first_seen, due, overdue, ticket FROM findings "
+                                     "WHERE status IN ('FAIL', 'UNKNOWN') ORDER BY system_id, check_id, resource")),
+        "exceptions": _clean(rows(con, "SELECT * FROM exceptions_audit ORDER BY exception_id")),
+    }
+
+
+def render_csv(con: duckdb.DuckDBPyConnection) -> str:
+    records = _clean(rows(con, "SELECT * EXCLUDE (remediation) FROM findings ORDER BY system_id, check_id, resource"))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else ["finding_id"])
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in record.items()})
+    return buffer.getvalue()
+
+
+def _md_table(records: list[dict[str, Any]], columns: list[str]) -> list[str]:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in records:
+        cells = [str(", ".join(map(str, r[c])) if isinstance(r[c], list) else ("" if r[c] is None else r[c]))
+                 for c in columns]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
+    return lines
+
+
+def render_markdown(con: duckdb.DuckDBPyConnection) -> str:
+    report = build_report(con)
+    s = report["summary"]
+    out = [
+        f"# MCP Clearance report — as of {report['as_of']}",
+        "",
+        f"{s['systems']} systems: **{s['cleared']} cleared**, **{s['read_only']} read-only**, "
+        f"**{s['blocked']} blocked** ({s['insufficient_evidence']} with insufficient evidence). "
+        f"After accepted risk: {s['cleared_after_risk']} cleared, {s['read_only_after_risk']} read-only, "
+        f"{s['blocked_after_risk']} blocked. Evidence coverage {s['evidence_coverage']:.0%}; "
+        f"{s['open_findings']} open findings; {s['quarantined_records']} input records quarantined.",
+        "",
+    ]
+    if report["policy_deviations"]:
+        out += ["## Policy changed from the defaults", ""]
+        out += _md_table(report["policy_deviations"], ["tier", "threshold", "default_value", "policy_value",
+                                                       "direction"])
+        out.append("")
+    out += ["## Verdicts", ""]
+    out += _md_table(report["systems"], ["system_id", "business_unit", "tier", "tier_reason", "verdict",
+                                         "verdict_after_risk", "identity_gate", "scope_gate", "audit_gate", "reason"])
+    out += ["", "## Path to clearance", ""]
+    for system in report["systems"]:
+        if not system["path_to_clearance"]:
+            continue
+        out.append(f"### {system['system_id']} — {system['verdict']} → {system['path_to_clearance'][0]['next_stage']}")
+        out.append("")
+        for step in system["path_to_clearance"]:
+            out.append(f"{step['step']}. **{step['check_id']} {step['title']}** ({step['status']}, effort "
+                       f"{step['effort']}): {step['remediation']}")
+        out.append("")
+    out += ["## Findings", ""]
+    out += _md_table(report["findings"], ["system_id", "check_id", "severity", "status", "resource", "reason",
+                                          "suppressed"])
+    out += ["", "## Exceptions", ""]
+    out += _md_table(report["exceptions"], ["exception_id", "check_id", "system_id", "state", "state_reason",
+                                            "expires"])
+    return "\n".join(out) + "\n"
+
+
+def _location(evidence: str | None) -> list[dict[str, Any]]:
+    if not evidence:
+        return []
+    first = evidence.split(",")[0].strip()
+    file, _, line = first.rpartition(":")
+    if not file or not line.isdigit():
+        file, line = first, ""
+    region = {"region": {"startLine": int(line)}} if line.isdigit() and int(line) > 0 else {}
+    return [{"physicalLocation": {"artifactLocation": {"uri": file, "uriBaseId": "ESTATE"}, **region}}]
+
+
+def render_sarif(con: duckdb.DuckDBPyConnection) -> str:
+    catalog = rows(con, "SELECT * FROM check_catalog ORDER BY check_id")
+    index = {c["check_id"]: i for i, c in enumerate(catalog)}
+    rules = [{
+        "id": c["check_id"],
+        "name": c["title"].title().replace(" ", "").replace("-", ""),
+        "shortDescription": {"text": c["title"]},
+        "fullDescription": {"text": c["rationale"]},
+        "help": {"text": c["remediation"]},
+        "properties": {"gate": c["gate"], "severity": c["severity"], "effort": c["effort"],
+                       "tags": ["mcp", c["gate"]]},
+        "defaultConfiguration": {"level": SARIF_LEVEL[c["severity"]]},
+    } for c in catalog]
+    results = []
+    for f in rows(con, "SELECT * FROM findings WHERE status IN ('FAIL', 'UNKNOWN') ORDER BY finding_id"):
+        result: dict[str, Any] = {
+            "ruleId": f["check_id"],
+            "ruleIndex": index[f["check_id"]],
+            "level": SARIF_LEVEL[f["severity"]] if f["status"] == "FAIL" else "note",
+            "kind": "fail" if f["status"] == "FAIL" else "review",
+            "message": {"text": f"[{f['system_id']}] {f['reason']}"},
+            "partialFingerprints": {"findingId/v1": f["finding_id"]},
+            "properties": {"system": f["system_id"], "tier": f["tier"], "status": f["status"],
+                           "resource": f["resource"]},
+            "locations": _location(f["evidence"]),
+        }
+        if f["suppressed"]:
+            result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                       "justification": f"exception {f['exception_id']}"}]
+        results.append(result)
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "mcp-clearance", "version": __version__, "informationUri":
+                                "https://github.com/mcp-clearance/mcp-clearance", "rules": rules}},
+            "originalUriBaseIds": {"ESTATE": {"description": {"text": "the estate folder"}}},
+            "results": results,
+        }],
+    }
+    return json.dumps(sarif, indent=2)
+
+
+def render(con: duckdb.DuckDBPyConnection, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(build_report(con), indent=2)
+    if fmt == "csv":
+        return render_csv(con)
+    if fmt == "markdown":
+        return render_markdown(con)
+    return render_sarif(con)
+
+
+def check_system(con: duckdb.DuckDBPyConnection, system_id: str, require: str,
+                 after_risk: bool = False) -> tuple[bool, list[str]]:
+    """Does the system meet the required stage? Returns (ok, reasons)."""
+    found = rows(con, "SELECT * FROM verdicts WHERE system_id = ?", [system_id])
+    if not found:
+        known = ", ".join(r["system_id"] for r in rows(con, "SELECT system_id FROM verdicts ORDER BY 1 LIMIT 10"))
+        return False, [f"unknown system {system_id!r} (known: {known}, ...)"]
+    verdict = found[0]["verdict_after_risk" if after_risk else "verdict"]
+    if VERDICT_STAGE[verdict] >= STAGES[require]:
+        return True, [f"{system_id} is {verdict} (tier {found[0]['tier']}); {require} required"]
+    reasons = [f"{system_id} is {verdict} (tier {found[0]['tier']}); {require} required: {found[0]['reason']}"]
+    for step in rows(con, "SELECT * FROM path_to_clearance WHERE system_id = ? ORDER BY step", [system_id]):
+        reasons.append(f"  {step['check_id']} {step['title']} ({step['status']}): {step['remediation']}")
+    return False, reasons
+
+
+def write(text: str, output: Path | None) -> None:
+    if output is None:
+        print(text, end="" if text.endswith("\n") else "\n")
+    else:
+        output.write_text(text)

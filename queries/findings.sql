@@ -1,0 +1,63 @@
+-- Every check result of the current run with its metadata, the exception that accepts it (an
+-- exception suppresses FAIL results only, between its created and expires dates: unknown evidence
+-- cannot be accepted away), its remediation ticket and due date.
+CREATE OR REPLACE VIEW findings AS
+WITH ctx AS (SELECT as_of FROM run_context),
+accepted AS (
+    SELECT r.finding_id, min(e.exception_id) AS exception_id
+    FROM check_results AS r
+    JOIN exceptions AS e
+      ON e.check_id = r.check_id AND e.system_id = r.system_id
+     AND (e.resource IS NULL OR e.resource = r.resource)
+    CROSS JOIN ctx
+    WHERE r.status = 'FAIL' AND e.created <= ctx.as_of AND ctx.as_of < e.expires
+    GROUP BY r.finding_id
+),
+first_seen AS (
+    SELECT finding_id, min(h.as_of) AS first_seen
+    FROM findings_history AS h, ctx WHERE h.status = 'FAIL' AND h.as_of <= ctx.as_of GROUP BY finding_id
+)
+SELECT
+    r.finding_id,
+    r.check_id,
+    c.gate,
+    c.severity,
+    c.title,
+    r.system_id,
+    s.name AS system_name,
+    s.team,
+    s.owner,
+    s.business_unit,
+    s.environment,
+    t.tier,
+    r.resource,
+    r.status,
+    r.reason,
+    r.observed,
+    r.expected,
+    r.evidence,
+    c.remediation,
+    c.effort,
+    c.read_only_relief,
+    a.exception_id IS NOT NULL AS suppressed,
+    a.exception_id,
+    CASE WHEN r.status = 'FAIL' THEN coalesce(f.first_seen, ctx.as_of) END AS first_seen,
+    CASE WHEN r.status = 'FAIL' THEN ctx.as_of - coalesce(f.first_seen, ctx.as_of) END AS age_days,
+    k.ticket,
+    k.owner AS ticket_owner,
+    CASE WHEN r.status = 'FAIL' THEN coalesce(
+        k.due, coalesce(f.first_seen, ctx.as_of) + to_days(sla.remediation_sla_days)) END AS due,
+    CASE WHEN r.status = 'FAIL' THEN ctx.as_of > coalesce(
+        k.due, coalesce(f.first_seen, ctx.as_of) + to_days(sla.remediation_sla_days)) END AS overdue
+FROM check_results AS r
+CROSS JOIN ctx
+JOIN check_catalog AS c USING (check_id)
+JOIN systems AS s USING (system_id)
+JOIN system_tiers AS t USING (system_id)
+LEFT JOIN accepted AS a USING (finding_id)
+LEFT JOIN first_seen AS f USING (finding_id)
+LEFT JOIN policy_thresholds AS sla ON sla.tier = t.tier
+LEFT JOIN (
+    SELECT check_id, system_id, resource, any_value(ticket) AS ticket, any_value(owner) AS owner, min(due) AS due
+    FROM remediation_tickets GROUP BY ALL
+) AS k ON k.check_id = r.check_id AND k.system_id = r.system_id AND (k.resource IS NULL OR k.resource = r.resource);

@@ -1,0 +1,29 @@
+-- Per system and gate: pass / fail / unknown counts over its checks, the gate's status (FAIL if
+-- any check fails, UNKNOWN if any is unknown, PASS only when every applicable check passed) and
+-- coverage: the share of applicable checks whose evidence was present (not UNKNOWN).
+CREATE OR REPLACE VIEW gate_results AS
+SELECT
+    system_id,
+    gate,
+    count(*) FILTER (WHERE status = 'PASS') AS passed,
+    count(*) FILTER (WHERE status = 'FAIL') AS failed,
+    count(*) FILTER (WHERE status = 'UNKNOWN') AS unknown,
+    count(*) FILTER (WHERE status = 'NOT_APPLICABLE') AS not_applicable,
+    CASE
+        WHEN bool_or(status = 'FAIL') THEN 'FAIL'
+        WHEN bool_or(status = 'UNKNOWN') THEN 'UNKNOWN'
+        ELSE 'PASS'
+    END AS status,
+    CASE
+        WHEN bool_or(status_after_risk = 'FAIL') THEN 'FAIL'
+        WHEN bool_or(status_after_risk = 'UNKNOWN') THEN 'UNKNOWN'
+        ELSE 'PASS'
+    END AS status_after_risk,
+    -- would the gate pass if the agent were held to read-only tools?
+    NOT bool_or(status = 'UNKNOWN' OR (status = 'FAIL' AND NOT read_only_relief)) AS passes_read_only,
+    NOT bool_or(status_after_risk = 'UNKNOWN' OR (status_after_risk = 'FAIL' AND NOT read_only_relief))
+        AS passes_read_only_after_risk,
+    round(count(*) FILTER (WHERE status IN ('PASS', 'FAIL'))
+          / greatest(count(*) FILTER (WHERE status <> 'NOT_APPLICABLE'), 1), 4) AS coverage
+FROM system_check_status
+GROUP BY system_id, gate;
