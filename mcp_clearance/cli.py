@@ -140,8 +140,12 @@ def entry() -> None:
     """Console-script entry: the last line of defence, one readable line instead of a traceback."""
     try:
         main(standalone_mode=True)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         console.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {first}")
         console.print("please report this with the command you ran")
         sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    entry()

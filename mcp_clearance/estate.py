@@ -181,7 +181,8 @@ def effective_thresholds(policy: Policy) -> dict[int, Thresholds]:
             max_credential_lifetime_s=(default.max_credential_lifetime_s if override.max_credential_lifetime is None
                                        else parse_duration(override.max_credential_lifetime)),
             static_secrets_allowed=static,
-            static_rotation_days=(override.static_rotation_days or default.static_rotation_days or 30) if static else None,
+            static_rotation_days=(
+                (override.static_rotation_days or default.static_rotation_days or 30) if static else None),
             write_tools=override.write_tools or default.write_tools,
             agent_coverage=default.agent_coverage if override.agent_coverage is None else override.agent_coverage / 100,
             user_coverage=default.user_coverage if override.user_coverage is None else override.user_coverage / 100,

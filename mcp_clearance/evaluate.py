@@ -109,7 +109,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, *, run_id: str, as_of: object, publ
     con.execute(evaluation_schema())
     queries = _load_catalog(con, checks, checks_dir)
     _load_frameworks(con, load_frameworks(frameworks_dir or default_frameworks_dir()))
-    catalog_hash = con.execute("SELECT md5(string_agg(check_hash, ',' ORDER BY check_id)) FROM check_catalog").fetchone()
+    catalog_hash = con.execute(
+        "SELECT md5(string_agg(check_hash, ',' ORDER BY check_id)) FROM check_catalog").fetchone()
     con.execute("INSERT INTO run_context VALUES (?, ?, ?, ?)", [run_id, as_of, published_at, catalog_hash[0]])
     create_views(con)
     for check_id, sql in queries.items():

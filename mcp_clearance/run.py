@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 
 from mcp_clearance.estate import INVENTORY_FILE
+from mcp_clearance.evaluate import evaluate
 from mcp_clearance.pipelines import audit, credentials, inventory, tool_listings
 from mcp_clearance.pipelines import connectors as connector_formats
-from mcp_clearance.evaluate import evaluate
 from mcp_clearance.pipelines.base import LoadContext, first_line, load_family
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import SCHEMA_VERSION, create_schema
@@ -72,7 +72,7 @@ def _check_estate(estate: Path) -> None:
 
 def _stats(ctx: LoadContext) -> dict[str, FamilyStats]:
     stats = {name: FamilyStats(name) for name in FAMILIES}
-    for _, family, _, rows, quarantined, _, _ in ctx.sources:
+    for _, family, _, rows, _, _, _ in ctx.sources:
         entry = stats.setdefault(family, FamilyStats(family))
         entry.files += 1
         entry.rows += rows

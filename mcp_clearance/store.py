@@ -7,9 +7,7 @@ run or the new one, never a half-written file; a run killed part-way leaves only
 
 from __future__ import annotations
 
-import os
 from importlib import resources
-from pathlib import Path
 
 import duckdb
 

@@ -149,7 +149,7 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
             ctx.quarantine(path, family, exc.reason, exc.line)
         except duckdb.Error as exc:
             ctx.quarantine(path, family, f"{fmt or family} reader rejected the file: {first_line(exc)}")
-        except Exception as exc:  # noqa: BLE001 - a bad file must never stop the run
+        except Exception as exc:
             ctx.quarantine(path, family, f"{fmt or family} parser failed: {type(exc).__name__}: {first_line(exc)}")
         ctx.record_source(path, family, fmt, loaded, len(ctx.quarantined) - before)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mcp_clearance.pipelines.base import LoadContext
+
 from mcp_clearance.estate import (
     DEFAULT_SLA_DAYS,
     EXCEPTIONS_FILE,
@@ -28,7 +30,6 @@ from mcp_clearance.estate import (
     validate_mapping,
     validate_records,
 )
-from mcp_clearance.pipelines.base import LoadContext
 
 FAMILY = "inventory"
 
@@ -147,7 +148,8 @@ def _load_policy(ctx: LoadContext, path: Path) -> list[InputError]:
          "static_secrets_allowed": t.static_secrets_allowed, "static_rotation_days": t.static_rotation_days,
          "write_tools": t.write_tools, "agent_coverage": t.agent_coverage, "user_coverage": t.user_coverage,
          "target_linkage": t.target_linkage, "retention_days": t.retention_days,
-         "review_window_days": policy.review_window_days, "task_credential_grace_s": parse_duration(policy.task_credential_grace),
+         "review_window_days": policy.review_window_days,
+         "task_credential_grace_s": parse_duration(policy.task_credential_grace),
          "remediation_sla_days": policy.remediation_sla_days.get(tier, DEFAULT_SLA_DAYS[tier]),  # type: ignore[call-overload]
          "source_file": relative if started is not None and not errors else "(defaults)"}
         for tier, t in thresholds.items()

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from mcp_clearance.pipelines.base import LoadContext
+
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import create_schema
 

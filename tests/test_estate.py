@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-
-from mcp_clearance.estate import DEFAULT_THRESHOLDS, Policy, TierPolicy, effective_thresholds, policy_deviations
 from mcp_clearance.pipelines import inventory
 from mcp_clearance.pipelines.base import LoadContext
+
+from mcp_clearance.estate import DEFAULT_THRESHOLDS, Policy, TierPolicy, effective_thresholds, policy_deviations
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import create_schema
 
@@ -103,7 +103,8 @@ def test_invalid_policy_falls_back_to_defaults(tmp_path: Path) -> None:
     ctx, errors = load(tmp_path, {"inventory.yaml": "systems:\n" + SYSTEM.format(id="a", env="staging"),
                                   "policy.yaml": "tiers:\n  1:\n    max_credential_lifetime: forever\n"})
     assert errors and errors[0].field == "tiers.1.max_credential_lifetime"
-    assert ctx.con.execute("SELECT max_credential_lifetime_s FROM policy_thresholds WHERE tier = 1").fetchone() == (3600,)
+    limit = ctx.con.execute("SELECT max_credential_lifetime_s FROM policy_thresholds WHERE tier = 1").fetchone()
+    assert limit == (3600,)
 
 
 def test_defaults_have_no_deviation_and_not_required_linkage_is_looser() -> None:

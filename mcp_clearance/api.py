@@ -1,0 +1,225 @@
+"""A small Python API over a published estate database, for notebooks and the dashboard.
+
+>>> from mcp_clearance import Estate
+>>> estate = Estate.open("estate.duckdb")          # or Estate.run("sample_data", db="estate.duckdb")
+>>> estate.verdicts(tier=1).head()                 # a pandas DataFrame
+>>> estate.sql("SELECT * FROM gate_matrix WHERE status = ?", ["FAIL"])
+
+Every method reads one of the named views in queries/, the same ones the dashboard uses. Filter
+values are always passed to DuckDB as parameters, never formatted into SQL.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from mcp_clearance import figures
+from mcp_clearance.report import DatabaseProblem, open_database
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Column filters shared by the API and the dashboard: None or empty means "all"."""
+
+    tier: Sequence[int] | int | None = None
+    business_unit: Sequence[str] | str | None = None
+    owner: Sequence[str] | str | None = None
+    environment: Sequence[str] | str | None = None
+    gate: Sequence[str] | str | None = None
+    check_id: Sequence[str] | str | None = None
+    severity: Sequence[str] | str | None = None
+    status: Sequence[str] | str | None = None
+    system_id: Sequence[str] | str | None = None
+
+    def where(self, columns: Sequence[str]) -> tuple[str, list[Any]]:
+        """A WHERE clause over the columns the view has, with its parameters."""
+        clauses, params = [], []
+        for name, value in self.__dict__.items():
+            if value is None or name not in columns:
+                continue
+            values = [value] if isinstance(value, (str, int)) else list(value)
+            if not values:
+                continue
+            clauses.append(f"{name} IN ({', '.join('?' for _ in values)})")
+            params += values
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class Estate:
+    """One published run (and its history) of an estate."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.con = con
+        self.path = path
+
+    @classmethod
+    def open(cls, db: str | Path = "estate.duckdb") -> Estate:
+        """Open a database published by `mcp-clearance run`, read-only."""
+        path = Path(db)
+        return cls(open_database(path), path)
+
+    @classmethod
+    def run(cls, estate: str | Path, db: str | Path = "estate.duckdb", as_of: date | None = None) -> Estate:
+        """Ingest and evaluate an estate folder, publish it to `db`, and open the result."""
+        from mcp_clearance.run import run as run_pipeline
+
+        run_pipeline(Path(estate), Path(db), as_of=as_of)
+        return cls.open(db)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Estate:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- plain SQL ----------------------------------------------------------------------------
+
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run any SQL against the evidence tables and views; returns a DataFrame."""
+        return self.con.execute(query, list(params or [])).df()
+
+    def arrow(self, query: str, params: Sequence[Any] | None = None) -> Any:
+        """Like sql(), as a pyarrow Table."""
+        return self.con.execute(query, list(params or [])).fetch_arrow_table()
+
+    def views(self) -> pd.DataFrame:
+        """Every named view with its columns."""
+        return self.sql(
+            "SELECT table_name AS view, list(column_name ORDER BY ordinal_position) AS columns "
+            "FROM information_schema.columns WHERE table_name IN "
+            "(SELECT view_name FROM duckdb_views() WHERE NOT internal) GROUP BY table_name ORDER BY table_name"
+        )
+
+    def view(self, name: str, filters: Filter | None = None, order_by: str | None = None,
+             limit: int | None = None) -> pd.DataFrame:
+        """Rows of one view, filtered on whichever filter columns the view has."""
+        known = set(self.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal")["view_name"])
+        if name not in known:
+            raise KeyError(f"no view named {name!r}; see Estate.views()")
+        columns = [r[0] for r in self.con.execute(f'DESCRIBE "{name}"').fetchall()]
+        where, params = (filters or Filter()).where(columns)
+        order = f" ORDER BY {order_by}" if order_by else ""
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
+        return self.sql(f'SELECT * FROM "{name}"{where}{order}{tail}', params)
+
+    # -- the questions people ask ---------------------------------------------------------------
+
+    @property
+    def as_of(self) -> date:
+        return self.con.execute("SELECT as_of FROM run_context").fetchone()[0]
+
+    def summary(self) -> pd.DataFrame:
+        """The headline numbers (one row)."""
+        return self.view("estate_summary")
+
+    def verdicts(self, **filters: Any) -> pd.DataFrame:
+        """One row per system: tier and why, verdict raw and after accepted risk, gates, reason."""
+        return self.view("verdicts", Filter(**filters), order_by="tier, system_id")
+
+    def gates(self, **filters: Any) -> pd.DataFrame:
+        """Systems x gates with pass / fail / unknown counts and coverage."""
+        return self.view("gate_matrix", Filter(**filters))
+
+    def findings(self, include_suppressed: bool = True, **filters: Any) -> pd.DataFrame:
+        """Check results with reasons and evidence (default: FAIL and UNKNOWN only)."""
+        filters.setdefault("status", ["FAIL", "UNKNOWN"])
+        frame = self.view("findings", Filter(**filters), order_by="system_id, check_id, resource")
+        return frame if include_suppressed else frame[~frame["suppressed"]]
+
+    def path_to_clearance(self, system_id: str | None = None) -> pd.DataFrame:
+        return self.view("path_to_clearance", Filter(system_id=system_id), order_by="system_id, step")
+
+    def credentials(self, **filters: Any) -> pd.DataFrame:
+        """Credentials of each system's agents with lifetime against the tier limit."""
+        return self.view("credential_lifetimes", Filter(**filters), order_by="system_id, agent_id")
+
+    def tool_calls(self, system_id: str | None = None, limit: int | None = 10_000) -> pd.DataFrame:
+        return self.view("tool_calls_resolved", Filter(system_id=system_id), order_by="occurred_at", limit=limit)
+
+    def delegation_coverage(self, **filters: Any) -> pd.DataFrame:
+        return self.view("delegation_chain_coverage", Filter(**filters), order_by="system_id, agent_id")
+
+    def frameworks(self) -> pd.DataFrame:
+        return self.sql("SELECT DISTINCT framework_id, framework_name, group_attribute FROM framework_requirements "
+                        "ORDER BY framework_id")
+
+    def framework_status(self, framework_id: str, system_id: str | None = None) -> pd.DataFrame:
+        """Every requirement of one framework: passing / failing / unknown / gap."""
+        if system_id is None:
+            return self.sql("SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position",
+                            [framework_id])
+        return self.sql("SELECT * FROM framework_status WHERE framework_id = ? AND system_id = ? ORDER BY position",
+                        [framework_id, system_id])
+
+    def deltas(self) -> pd.DataFrame:
+        """New / unchanged / resolved / incomparable findings since the previous run."""
+        return self.view("finding_deltas", order_by="delta, system_id, check_id")
+
+    def trend(self) -> pd.DataFrame:
+        return self.view("trend_per_run")
+
+    def burn_down(self) -> pd.DataFrame:
+        return self.view("burn_down_per_team")
+
+    def exceptions(self) -> pd.DataFrame:
+        return self.view("exceptions_audit", order_by="expires")
+
+    def quarantine(self) -> pd.DataFrame:
+        return self.sql("SELECT * FROM quarantine ORDER BY source_file, line")
+
+    def board_summary(self) -> str:
+        """One plain-language paragraph a CISO can paste into a board note."""
+        s = self.summary().iloc[0]
+        tier1 = self.sql("SELECT count(*) AS n, count(*) FILTER (WHERE verdict = 'CLEARED') AS cleared "
+                         "FROM verdicts WHERE tier = 1").iloc[0]
+        top = self.view("top_failing_checks", limit=1)
+        overdue = int(self.sql("SELECT count(*) AS n FROM findings WHERE overdue AND NOT suppressed").iloc[0]["n"])
+        gap = (f" The most common gap is \"{top.iloc[0]['title']}\" ({top.iloc[0]['check_id']}), holding back "
+               f"{top.iloc[0]['systems_failing']} systems." if len(top) else "")
+        return (
+            f"As of {s['as_of']}, {s['cleared']} of {s['systems']} systems are cleared for MCP agents, "
+            f"{s['read_only']} are limited to read-only tools and {s['blocked']} are blocked"
+            f" ({s['insufficient_evidence']} of those lack the evidence to decide)."
+            f" Of {tier1['n']} critical (tier 1) systems, {tier1['cleared']} are cleared.{gap}"
+            f" Evidence coverage is {s['evidence_coverage']:.0%}. {s['open_findings']} findings are open"
+            f" ({overdue} past their due date) and {s['exceptions_expiring_30d']} accepted risks expire within"
+            " 30 days."
+        )
+
+    # -- the dashboard's figures ----------------------------------------------------------------
+
+    def figure(self, name: str, **kwargs: Any) -> Any:
+        """The same plotly figure the dashboard shows, e.g. estate.figure("verdicts_by_tier")."""
+        return figures.build(self, name, **kwargs)
+
+    # -- notebook display -----------------------------------------------------------------------
+
+    def _repr_html_(self) -> str:
+        s = self.summary().iloc[0]
+        cells = [("as of", s["as_of"]), ("systems", s["systems"]), ("cleared", s["cleared"]),
+                 ("read-only", s["read_only"]), ("blocked", s["blocked"]),
+                 ("insufficient evidence", s["insufficient_evidence"]),
+                 ("evidence coverage", f"{s['evidence_coverage']:.0%}"), ("open findings", s["open_findings"]),
+                 ("quarantined records", s["quarantined_records"])]
+        body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                       for k, v in cells)
+        return f"<table><caption>MCP Clearance — {html.escape(str(self.path))}</caption>{body}</table>"
+
+    def __repr__(self) -> str:
+        s = self.summary().iloc[0]
+        return (f"Estate({self.path}, as of {s['as_of']}: {s['systems']} systems, {s['cleared']} cleared, "
+                f"{s['read_only']} read-only, {s['blocked']} blocked)")
+
+
+__all__ = ["DatabaseProblem", "Estate", "Filter"]

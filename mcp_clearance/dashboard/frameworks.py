@@ -1,0 +1,56 @@
+"""Frameworks: one generic renderer for every shipped framework file."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mcp_clearance.dashboard import data
+from mcp_clearance.dashboard.style import colour_cells
+
+
+def render() -> None:
+    _, key = data.current()
+    st.title("Frameworks")
+    frameworks = data.sql(key, "SELECT DISTINCT framework_id, framework_name, group_attribute "
+                               "FROM framework_requirements ORDER BY framework_name")
+    names = dict(zip(frameworks["framework_id"], frameworks["framework_name"], strict=True))
+    chosen = st.query_params.get("framework")
+    ids = list(names)
+    framework_id = st.selectbox("Framework", ids, index=ids.index(chosen) if chosen in ids else 0,
+                                format_func=names.__getitem__, key="framework")
+    st.query_params["framework"] = framework_id
+    systems = ["(whole estate)", *data.sql(key, "SELECT system_id FROM systems ORDER BY 1")["system_id"]]
+    system = st.selectbox("Scope", systems, key="framework_system")
+    system_id = None if system == "(whole estate)" else system
+
+    st.plotly_chart(data.figure(key, "framework_status", framework_id=framework_id, system_id=system_id),
+                    key="framework_chart")
+    if system_id is None:
+        requirements = data.sql(key, "SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position",
+                                framework_id)
+    else:
+        requirements = data.sql(key, "SELECT * FROM framework_status WHERE framework_id = ? AND system_id = ? "
+                                     "ORDER BY position", framework_id, system_id)
+    attribute = frameworks.set_index("framework_id").loc[framework_id, "group_attribute"]
+    counts = requirements["status"].value_counts()
+    st.caption(" · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap")))
+    for group, rows in requirements.groupby("group_value", sort=False, dropna=False):
+        st.subheader(f"{attribute}: {group}")
+        shown = rows[["requirement_id", "title", "status", "strength", "checks"]].copy()
+        shown["checks"] = shown["checks"].map(", ".join)
+        st.dataframe(colour_cells(shown, ["status"]), hide_index=True, key=f"req_{group}")
+
+    st.subheader("Findings behind a requirement")
+    requirement = st.selectbox("Requirement", requirements["requirement_id"].tolist(), key="framework_requirement",
+                               format_func=lambda r: f"{r} {requirements.set_index('requirement_id').loc[r, 'title']}")
+    checks = list(requirements.set_index("requirement_id").loc[requirement, "checks"])
+    if not checks:
+        st.warning("No check covers this requirement: it is a gap in the catalog, shown so it is never hidden.")
+        return
+    findings = data.sql(
+        key, "SELECT system_id, check_id, status, resource, reason, suppressed FROM findings "
+             "WHERE list_contains(?, check_id) AND status IN ('FAIL', 'UNKNOWN') "
+             "AND (? IS NULL OR system_id = ?) ORDER BY system_id, check_id",
+        checks, system_id, system_id)
+    st.caption(f"Checks: {', '.join(checks)} — {len(findings)} failing or unknown results")
+    st.dataframe(colour_cells(findings, ["status"]), hide_index=True, key="requirement_findings")

@@ -1,0 +1,32 @@
+"""Fixed colours and small display helpers shared by every page."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from mcp_clearance.figures import STATUS_COLOURS, VERDICT_COLOURS
+
+LABELS = {"CLEARED": "Cleared", "READ_ONLY": "Read-only", "BLOCKED": "Blocked"}
+
+
+def badge(value: str) -> str:
+    colour = VERDICT_COLOURS.get(value) or STATUS_COLOURS.get(value, "#DDDDDD")
+    text = "#000000" if value in ("READ_ONLY", "UNKNOWN", "NOT_APPLICABLE", "unknown", "gap") else "#FFFFFF"
+    return (f"<span style='background:{colour};color:{text};padding:2px 8px;border-radius:4px;"
+            f"font-weight:600'>{html.escape(LABELS.get(value, value))}</span>")
+
+
+def show_badge(value: str, prefix: str = "") -> None:
+    st.markdown(f"{html.escape(prefix)}{badge(value)}", unsafe_allow_html=True)
+
+
+def colour_cells(frame: pd.DataFrame, columns: list[str]) -> pd.io.formats.style.Styler:
+    """Background colours for verdict / status columns (text stays readable)."""
+    def paint(value: object) -> str:
+        colour = VERDICT_COLOURS.get(str(value)) or STATUS_COLOURS.get(str(value))
+        return f"background-color: {colour}; color: black" if colour else ""
+
+    return frame.style.map(paint, subset=[c for c in columns if c in frame.columns])

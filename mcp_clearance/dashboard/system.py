@@ -1,0 +1,84 @@
+"""System: one system end to end — tier, verdict, agents, connectors, tools, credentials, chain, findings."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mcp_clearance.dashboard import data
+from mcp_clearance.dashboard.style import colour_cells, show_badge
+
+
+def render() -> None:
+    _, key = data.current()
+    st.title("System")
+    verdicts = data.view(key, "verdicts", order_by="system_id")
+    if verdicts.empty:
+        return
+    ids = verdicts["system_id"].tolist()
+    wanted = st.query_params.get("system")
+    system_id = st.selectbox("System", ids, index=ids.index(wanted) if wanted in ids else 0, key="system",
+                             format_func=lambda s: f"{s} — {verdicts.set_index('system_id').loc[s, 'system_name']}")
+    st.query_params["system"] = system_id
+    v = verdicts.set_index("system_id").loc[system_id]
+
+    left, right = st.columns([1, 2])
+    with left:
+        show_badge(v["verdict"], "Verdict: ")
+        show_badge(v["verdict_after_risk"], "After accepted risk: ")
+        st.markdown(f"**Tier {v['tier']}** — {v['tier_reason']}")
+        st.markdown(f"Owner {v['owner']} · team {v['team']} · {v['business_unit']} · {v['environment']}")
+    with right:
+        st.markdown(f"**Why:** {v['reason']}")
+        gates = data.sql(key, "SELECT gate, status, passed, failed, unknown, coverage FROM gate_results "
+                              "WHERE system_id = ? ORDER BY gate", system_id)
+        st.dataframe(colour_cells(gates, ["status"]), hide_index=True, key="gates")
+
+    path = data.sql(key, "SELECT step, next_stage, check_id, title, status, effort, remediation "
+                         "FROM path_to_clearance WHERE system_id = ? ORDER BY step", system_id)
+    if not path.empty:
+        st.subheader(f"Path to {path['next_stage'].iloc[0].replace('_', '-').lower()}")
+        for row in path.itertuples():
+            st.markdown(f"{row.step}. **{row.check_id} {row.title}** ({row.status}, effort {row.effort}) — "
+                        f"{row.remediation}")
+
+    st.subheader("Agents and connectors")
+    connectors = data.sql(key, "SELECT agent_id, client, server_name, transport, coalesce(command, url) AS launches, "
+                               "package_name, package_version, package_pinned, tools_allow, source_file "
+                               "FROM system_connectors WHERE system_id = ? ORDER BY agent_id, server_name", system_id)
+    st.dataframe(connectors, hide_index=True, key="connectors")
+
+    st.subheader("Tools")
+    tools = data.sql(key, "SELECT agent_id, server_name, tool_name, read_only_hint, destructive_hint, is_write, "
+                          "is_destructive, reaches_secrets, is_financial, is_admin, is_egress "
+                          "FROM system_tools WHERE system_id = ? ORDER BY server_name, tool_name", system_id)
+    if tools.empty:
+        st.caption("No tool listing for this system's servers: scope checks that need tools are unknown.")
+    st.dataframe(tools, hide_index=True, key="tools")
+
+    st.subheader("Credentials")
+    credentials = data.view(key, "credential_lifetimes", data.Filter(system_id=system_id))
+    if credentials.empty:
+        st.caption("No credential of this system's agents was found in the inventories: identity is unknown.")
+    else:
+        st.plotly_chart(data.figure(key, "credential_lifetimes", system_id=system_id), key="credential_chart")
+        st.dataframe(credentials, hide_index=True, key="credentials")
+
+    st.subheader("Delegation chain seen in the logs")
+    chains = data.sql(key, "SELECT agent_id, agent_identity, delegated_user, tool_name, target_action, calls "
+                           "FROM delegation_chains WHERE system_id = ? ORDER BY calls DESC LIMIT 50", system_id)
+    if chains.empty:
+        st.caption("No audit events reached this system: the audit gate is unknown.")
+    else:
+        unlogged = "⚠ not logged"
+        chains["chain"] = (chains["agent_identity"].fillna(unlogged) + " → " + chains["delegated_user"].fillna(unlogged)
+                           + " → " + chains["tool_name"].fillna(unlogged) + " → "
+                           + chains["target_action"].fillna(unlogged))
+        st.dataframe(chains[["chain", "calls"]], hide_index=True, key="chains")
+        coverage = data.view(key, "delegation_chain_coverage", data.Filter(system_id=system_id))
+        st.dataframe(coverage, hide_index=True, key="chain_coverage")
+
+    st.subheader("Findings with evidence")
+    findings = data.sql(key, "SELECT check_id, title, status, resource, reason, observed, expected, evidence, "
+                             "suppressed, exception_id FROM findings WHERE system_id = ? "
+                             "ORDER BY status = 'PASS', check_id, resource", system_id)
+    st.dataframe(colour_cells(findings, ["status"]), hide_index=True, key="system_findings")

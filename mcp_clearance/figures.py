@@ -1,0 +1,131 @@
+"""The plotly figures shared by the dashboard and the notebooks.
+
+Colours are fixed per verdict and status everywhere, from the Okabe-Ito palette, which stays
+distinguishable for the common forms of colour blindness; every chart also labels its values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import plotly.express as px
+import plotly.graph_objects as go
+
+if TYPE_CHECKING:
+    from mcp_clearance.api import Estate
+
+VERDICT_COLOURS = {"CLEARED": "#009E73", "READ_ONLY": "#F0E442", "BLOCKED": "#D55E00"}
+STATUS_COLOURS = {
+    "PASS": "#009E73", "FAIL": "#D55E00", "UNKNOWN": "#999999", "NOT_APPLICABLE": "#DDDDDD",
+    "passing": "#009E73", "failing": "#D55E00", "unknown": "#999999", "gap": "#56B4E9",
+}
+DELTA_COLOURS = {"new": "#D55E00", "unchanged": "#E69F00", "resolved": "#009E73", "incomparable": "#999999"}
+VERDICT_ORDER = ["BLOCKED", "READ_ONLY", "CLEARED"]
+GATE_ORDER = ["identity", "scope", "audit"]
+
+
+def _layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(title=title, template="plotly_white", legend_title_text="", margin={"t": 60, "l": 10, "r": 10})
+    return fig
+
+
+def verdicts_by_tier(estate: Estate) -> go.Figure:
+    data = estate.view("verdicts_by_tier")
+    fig = px.bar(data, x="tier", y="systems", color="verdict", text="systems", color_discrete_map=VERDICT_COLOURS,
+                 category_orders={"verdict": VERDICT_ORDER})
+    fig.update_xaxes(type="category", title="tier (1 = critical)")
+    return _layout(fig, "Verdicts by tier")
+
+
+def verdicts_by_unit(estate: Estate) -> go.Figure:
+    data = estate.view("verdicts_by_unit")
+    fig = px.bar(data, y="business_unit", x="systems", color="verdict", text="systems", orientation="h",
+                 color_discrete_map=VERDICT_COLOURS, category_orders={"verdict": VERDICT_ORDER})
+    return _layout(fig, "Verdicts by business unit")
+
+
+def gate_matrix(estate: Estate, **filters: Any) -> go.Figure:
+    data = estate.gates(**filters)
+    codes = {"FAIL": 0, "UNKNOWN": 1, "PASS": 2}
+    systems = list(dict.fromkeys(data["system_id"]))
+    z = [[codes[data[(data.system_id == s) & (data.gate == g)]["status"].iloc[0]] for g in GATE_ORDER]
+         for s in systems]
+    text = [[data[(data.system_id == s) & (data.gate == g)]["status"].iloc[0] for g in GATE_ORDER] for s in systems]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=GATE_ORDER, y=systems, text=text, texttemplate="%{text}", showscale=False, zmin=0, zmax=2,
+        colorscale=[[0, STATUS_COLOURS["FAIL"]], [0.5, STATUS_COLOURS["UNKNOWN"]], [1, STATUS_COLOURS["PASS"]]],
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=max(300, 22 * len(systems) + 80))
+    return _layout(fig, "Systems x gates")
+
+
+def trend(estate: Estate) -> go.Figure:
+    data = estate.trend().melt(id_vars="as_of", value_vars=["blocked", "read_only", "cleared"],
+                               var_name="verdict", value_name="systems")
+    data["verdict"] = data["verdict"].str.upper()
+    fig = px.line(data, x="as_of", y="systems", color="verdict", markers=True, color_discrete_map=VERDICT_COLOURS,
+                  category_orders={"verdict": VERDICT_ORDER})
+    return _layout(fig, "Verdicts over runs")
+
+
+def top_failing_checks(estate: Estate, limit: int = 10) -> go.Figure:
+    data = estate.view("top_failing_checks", limit=limit)
+    data["label"] = data["check_id"] + " " + data["title"]
+    fig = px.bar(data, y="label", x="systems_failing", text="systems_failing", orientation="h",
+                 color_discrete_sequence=[STATUS_COLOURS["FAIL"]])
+    fig.update_yaxes(autorange="reversed", title="")
+    return _layout(fig, "Checks holding most systems back")
+
+
+def burn_down(estate: Estate) -> go.Figure:
+    fig = px.line(estate.burn_down(), x="as_of", y="open_findings", color="team", markers=True)
+    return _layout(fig, "Open findings per team over runs")
+
+
+def framework_status(estate: Estate, framework_id: str, system_id: str | None = None) -> go.Figure:
+    data = estate.framework_status(framework_id, system_id)
+    counts = data.groupby(["group_value", "status"]).size().reset_index(name="requirements")
+    fig = px.bar(counts, x="requirements", y="group_value", color="status", orientation="h", text="requirements",
+                 color_discrete_map=STATUS_COLOURS,
+                 category_orders={"status": ["failing", "unknown", "gap", "passing"]})
+    fig.update_yaxes(title="")
+    return _layout(fig, f"{data['framework_name'].iloc[0] if len(data) else framework_id}: requirements by status")
+
+
+def credential_lifetimes(estate: Estate, system_id: str) -> go.Figure:
+    data = estate.credentials(system_id=system_id).copy()
+    limit_h = (data["max_credential_lifetime_s"].iloc[0] / 3600) if len(data) else None
+    # a credential that never expires is drawn at ten times the limit, labelled "never expires"
+    data["lifetime_h"] = data["lifetime_s"] / 3600
+    if limit_h:
+        data.loc[data["never_expires"], "lifetime_h"] = limit_h * 10
+    data["label"] = data["kind"] + " " + data["credential_id"].astype(str).str[:18]
+    data["state"] = data["exceeds_tier_limit"].map({True: "FAIL", False: "PASS"})
+    fig = px.bar(data, x="lifetime_h", y="label", color="state", orientation="h", log_x=True,
+                 color_discrete_map=STATUS_COLOURS, hover_data=["agent_id", "never_expires", "source_file"])
+    if limit_h:
+        fig.add_vline(x=limit_h, line_dash="dash", annotation_text=f"tier limit {limit_h:g} h")
+    fig.update_xaxes(title="lifetime (hours, log scale)")
+    fig.update_yaxes(title="")
+    return _layout(fig, "Credential lifetimes against the tier limit")
+
+
+def deltas(estate: Estate) -> go.Figure:
+    counts = estate.deltas().groupby("delta").size().reset_index(name="findings")
+    fig = px.bar(counts, x="delta", y="findings", color="delta", text="findings", color_discrete_map=DELTA_COLOURS,
+                 category_orders={"delta": ["new", "unchanged", "resolved", "incomparable"]})
+    return _layout(fig, "Since the previous run")
+
+
+FIGURES: dict[str, Callable[..., go.Figure]] = {
+    f.__name__: f for f in (verdicts_by_tier, verdicts_by_unit, gate_matrix, trend, top_failing_checks, burn_down,
+                            framework_status, credential_lifetimes, deltas)
+}
+
+
+def build(estate: Estate, name: str, **kwargs: Any) -> go.Figure:
+    if name not in FIGURES:
+        raise KeyError(f"no figure named {name!r}; choose from {', '.join(FIGURES)}")
+    return FIGURES[name](estate, **kwargs)
