@@ -35,10 +35,11 @@ def queries_dir() -> Path:
 
 
 def create_views(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> list[str]:
-    """Create every view in queries/, in dependency order (retrying until nothing is left)."""
+    """Create every view in queries/, in dependency order (retrying until a pass makes no progress)."""
     pending = {p.stem: p.read_text() for p in sorted((folder or queries_dir()).glob("*.sql"))}
     created: list[str] = []
     while pending:
+        before = len(pending)
         errors: dict[str, str] = {}
         for name, sql in list(pending.items()):
             try:
@@ -46,9 +47,11 @@ def create_views(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> 
             except duckdb.CatalogException as exc:  # depends on a view not created yet
                 errors[name] = str(exc).splitlines()[0]
                 continue
+            except duckdb.Error as exc:
+                raise RuntimeError(f"view {name} ({name}.sql) is invalid: {str(exc).splitlines()[0]}") from None
             created.append(name)
             del pending[name]
-        if errors and len(errors) == len(pending):
+        if len(pending) == before:
             detail = "; ".join(f"{n}: {e}" for n, e in errors.items())
             raise RuntimeError(f"views that cannot be created: {detail}")
     return created

@@ -62,8 +62,8 @@ def gate_matrix(estate: Estate, **filters: Any) -> go.Figure:
 
 
 def trend(estate: Estate) -> go.Figure:
-    data = estate.trend().melt(id_vars="as_of", value_vars=["blocked", "read_only", "cleared"],
-                               var_name="verdict", value_name="systems")
+    data = estate.trend()[["as_of", "blocked", "read_only", "cleared"]].melt(
+        id_vars="as_of", var_name="verdict", value_name="systems")
     data["verdict"] = data["verdict"].str.upper()
     fig = px.line(data, x="as_of", y="systems", color="verdict", markers=True, color_discrete_map=VERDICT_COLOURS,
                   category_orders={"verdict": VERDICT_ORDER})

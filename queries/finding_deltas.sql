@@ -6,7 +6,7 @@
 CREATE OR REPLACE VIEW finding_deltas AS
 WITH ctx AS (SELECT as_of FROM run_context),
 prev_run AS (
-    SELECT max(as_of) AS as_of FROM findings_history, ctx WHERE findings_history.as_of < ctx.as_of
+    SELECT max(h.as_of) AS as_of FROM findings_history AS h, ctx WHERE h.as_of < ctx.as_of
 ),
 prev AS (
     SELECT h.* FROM findings_history AS h JOIN prev_run AS p ON h.as_of = p.as_of

@@ -10,5 +10,5 @@ SELECT
         CASE WHEN EXISTS (SELECT 1 FROM agent_credentials AS k WHERE k.system_id = s.system_id) THEN 'credentials' END,
         CASE WHEN EXISTS (SELECT 1 FROM tool_calls_resolved AS a WHERE a.system_id = s.system_id) THEN 'audit' END,
         CASE WHEN EXISTS (SELECT 1 FROM log_sinks AS l WHERE l.system_id = s.system_id) THEN 'sink_declarations' END
-    ], x -> x IS NOT NULL)) AS evidence_present
+    ], lambda x: x IS NOT NULL)) AS evidence_present
 FROM systems AS s;
