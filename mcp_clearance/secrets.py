@@ -45,6 +45,7 @@ _SPLIT_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # Secret references: the value names where a secret lives instead of carrying it.
 _REFERENCES: list[tuple[str, re.Pattern[str]]] = [
     ("gha_secrets", re.compile(r"\$\{\{\s*secrets\.([A-Za-z0-9_\-]+)\s*\}\}")),
+    ("hub_inputs", re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_\-]+)\s*\}\}")),  # Continue hub blocks
     ("input", re.compile(r"\$\{input:([^}]+)\}")),
     ("env", re.compile(r"\$\{env:([^}]+)\}")),
     ("predefined", re.compile(r"\$\{(workspaceFolder|workspaceFolderBasename|userHome|pathSeparator|cwd)\}")),

@@ -76,16 +76,23 @@ class LoadContext:
         return len(rows)
 
 
+DEFAULT_PRIORITY = 100
+
+
 def discover_formats(package: ModuleType) -> list[ModuleType]:
-    """Every format module in a pipeline family package, in name order (deterministic)."""
+    """Every format module in a pipeline family package, in (PRIORITY, name) order (deterministic).
+
+    A module may set `PRIORITY` (lower is asked first) when its signals must win over another's;
+    without it every module has DEFAULT_PRIORITY and the order is by name.
+    """
     modules = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+    for info in pkgutil.iter_modules(package.__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         if hasattr(module, "FORMAT") and hasattr(module, "detect"):
             modules.append(module)
-    return modules
+    return sorted(modules, key=lambda m: (getattr(m, "PRIORITY", DEFAULT_PRIORITY), m.__name__))
 
 
 def estate_files(folder: Path) -> Iterator[Path]:

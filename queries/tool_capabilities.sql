@@ -10,7 +10,8 @@ SELECT
     tool_name,
     read_only_hint,
     destructive_hint,
-    coalesce(destructive_hint, false)
+    -- MCP's defaults: destructiveHint is true unless the tool says otherwise or is read-only
+    coalesce(destructive_hint, NOT coalesce(read_only_hint, false))
         OR regexp_matches(n, '(^|_)(delete|drop|destroy|truncate|remove|purge|wipe|terminate|revoke)($|_)')
         AS is_destructive,
     NOT coalesce(read_only_hint, false)

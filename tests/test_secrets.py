@@ -43,6 +43,7 @@ def test_same_secret_same_fingerprint_other_key_other_fingerprint() -> None:
         ("${JIRA_TOKEN}", "shell", "JIRA_TOKEN"),
         ("${JIRA_URL:-https://jira.example/mcp}", "shell_default", "JIRA_URL"),
         ("${{ secrets.GITHUB_TOKEN }}", "gha_secrets", "GITHUB_TOKEN"),
+        ("${{ inputs.github_token }}", "hub_inputs", "github_token"),
         ("$HOME/.config/gcloud/sa.json", "shell", "HOME"),
     ],
 )

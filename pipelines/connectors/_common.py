@@ -1,0 +1,670 @@
+"""What the connector-config formats share: parsing, format identification and row building.
+
+Not a format itself: the leading underscore keeps `discover_formats` from treating it as one.
+
+Identification. Several clients write the same `mcpServers` object, so a single `detect` per
+module cannot tell them apart on its own. Every format module therefore declares `PRIORITY` and
+up to three predicates:
+
+* `content_match(doc)`: a key or shape only that client's format carries,
+* `name_match(path)`: the file name or folder the client uses (a tie-breaker only),
+* `fallback_match(doc)`: a generic shape several clients share (optional).
+
+`identify` asks every module's `content_match` in (PRIORITY, name) order, then every `name_match`,
+then every `fallback_match`; the first yes wins. Each module's `detect` is
+`identify(path, head) == FORMAT`, so exactly one module claims a file whatever order it is asked in.
+
+Rows. Loaders turn each server definition into a `ServerSpec`; `store` classifies every value with
+the secret scanner, builds all rows of the file and inserts them at the end, so a file that fails
+leaves nothing behind. Commands, args and URLs are stored in their redacted form only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import re
+import shlex
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePath
+from typing import Any
+
+import json5
+import yaml
+from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, read_text
+
+from mcp_clearance.secrets import Classified
+
+FAMILY = "connectors"
+# Whole-file reads for identification stop here; beyond it the 64 KiB head and key mentions decide.
+FULL_SNIFF_LIMIT = 16 * 1024 * 1024
+
+_TOML_TABLE = re.compile(r"^[ \t]*\[[A-Za-z0-9_.\"' -]+\][ \t]*(?:#.*)?$", re.MULTILINE)
+_JSON5_POSITION = re.compile(r":(\d+) .* at column (\d+)")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+# Documents ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed config file plus its text, for line numbers and for sniffing unparsable heads."""
+
+    text: str
+    syntax: str  # json | yaml | toml
+    data: Any = None  # None when the text did not parse (only while sniffing)
+    parsed: bool = True
+
+    @property
+    def top(self) -> dict[str, Any]:
+        return self.data if isinstance(self.data, dict) else {}
+
+    def has_top(self, key: str) -> bool:
+        return key in self.top if self.parsed else self.mentions(key)
+
+    def entries(self, container: str = "mcpServers") -> list[dict[str, Any]]:
+        value = self.top.get(container)
+        return [e for e in value.values() if isinstance(e, dict)] if isinstance(value, dict) else []
+
+    def entry_has(self, *keys: str, container: str = "mcpServers") -> bool:
+        """Whether any server under `container` uses one of `keys` (any mention when unparsed)."""
+        if not self.parsed:
+            return self.mentions(container) and any(self.mentions(k) for k in keys)
+        return any(k in entry for entry in self.entries(container) for k in keys)
+
+    def mentions(self, key: str) -> bool:
+        return _key_pattern(self.syntax, key).search(self.text) is not None
+
+    def line(self, *keys: str | tuple[str, str]) -> int | None:
+        """Line of the last of `keys` found, each searched after the previous one.
+
+        A key is a mapping key, or ("name", value) for a list item identified by its name field.
+        Approximate by design (no position-aware parser for every syntax), but never wrong by more
+        than the nesting it could not follow.
+        """
+        pos, found = 0, None
+        for key in keys:
+            pattern = _item_pattern(self.syntax, *key) if isinstance(key, tuple) else _key_pattern(self.syntax, key)
+            match = pattern.search(self.text, pos)
+            if match is None:
+                break
+            pos, found = match.end(), match.start()
+        return None if found is None else self.line_at(found)
+
+    def find_line(self, pattern: re.Pattern[str]) -> int | None:
+        match = pattern.search(self.text)
+        return None if match is None else self.line_at(match.start())
+
+    def line_at(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset) + 1
+
+    def mapping(self, *keys: str) -> dict[str, Any]:
+        """The object at `keys` (empty when absent); BadRecord when it is something else."""
+        value: Any = self.data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise BadRecord(f"`{'.'.join(keys)}` must be an object, not {kind_of(value)}", self.line(*keys))
+        return value
+
+    def items(self, *keys: str) -> list[tuple[str, Any, int | None]]:
+        """(name, definition, line) for every server in the object at `keys`."""
+        return [(str(name), entry, self.line(*keys, str(name))) for name, entry in self.mapping(*keys).items()]
+
+
+@lru_cache(maxsize=256)
+def _key_pattern(syntax: str, key: str) -> re.Pattern[str]:
+    if syntax == "json":
+        # The lookbehind skips keys quoted inside string values (`\"servers\":`).
+        return re.compile(r'(?<!\\)"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:')
+    if syntax == "toml":
+        return re.compile(r"(?m)(?:^[ \t]*\[*[ \t]*|[{,.][ \t]*)[\"']?" + re.escape(key) + r"[\"']?[ \t]*(?:=|\.|\])")
+    return re.compile(r"(?m)(?:^|(?<=[\s{,\-]))[\"']?" + re.escape(key) + r"[\"']?[ \t]*:(?=\s|$)")
+
+
+@lru_cache(maxsize=256)
+def _item_pattern(syntax: str, field_name: str, value: str) -> re.Pattern[str]:
+    if syntax == "json":
+        return re.compile(r'"' + re.escape(field_name) + r'"\s*:\s*' + re.escape(json.dumps(value)))
+    quoted = r"[\"']?" + re.escape(value) + r"[\"']?"
+    return re.compile(r"(?m)" + re.escape(field_name) + r"[ \t]*:[ \t]*" + quoted + r"[ \t]*(?:#.*)?$")
+
+
+def guess_syntax(path: Path, text: str) -> str:
+    """json | yaml | toml, from the suffix when it says, else from the first characters."""
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".toml":
+        return "toml"
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix in (".json", ".jsonc", ".json5"):
+        return "json"
+    start = text.lstrip("\ufeff \t\r\n")
+    if start.startswith(("{", "[", "//", "/*")):
+        return "json"
+    return "toml" if _TOML_TABLE.search(text) else "yaml"
+
+
+def parse(text: str, syntax: str) -> Any:
+    """Parse one document; BadRecord(reason, line) on a syntax error, never quoting the content."""
+    text = text.lstrip("\ufeff")
+    if syntax == "toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            position = _TOML_POSITION.search(str(exc))
+            line, column = (int(position[1]), int(position[2])) if position else (None, None)
+            raise BadRecord(f"TOML syntax error at line {line}, column {column}", line) from None
+    if syntax == "yaml":
+        try:
+            return yaml.safe_load(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            column = mark.column + 1 if mark else None
+            raise BadRecord(f"YAML syntax error at line {line}, column {column}", line) from None
+        except yaml.YAMLError:
+            raise BadRecord("YAML syntax error") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        line, column = exc.lineno, exc.colno
+    try:  # JSONC: comments and trailing commas (VS Code, Zed)
+        return json5.loads(text)
+    except Exception as exc:  # json5 raises plain ValueError (and worse on deep nesting)
+        position = _JSON5_POSITION.search(str(exc))
+        if position:  # json5 knows JSONC, so its position beats the strict parser's
+            line, column = int(position[1]), int(position[2])
+        raise BadRecord(f"JSON syntax error at line {line}, column {column}", line) from None
+
+
+def read_document(path: Path) -> Document:
+    text = read_text(path)
+    syntax = guess_syntax(path, text)
+    return Document(text, syntax, parse(text, syntax))
+
+
+def sniff(path: Path, head: str) -> Document:
+    """The document as far as identification needs it; unparsed (key mentions only) if broken."""
+    text = head
+    if len(head) >= SNIFF_BYTES and path.stat().st_size <= FULL_SNIFF_LIMIT:
+        try:  # ~/.claude.json often outgrows the head; a truncated head never parses
+            text = read_text(path)
+        except BadRecord:
+            text = head
+    syntax = guess_syntax(path, text)
+    try:
+        return Document(text, syntax, parse(text, syntax))
+    except BadRecord:
+        return Document(text, syntax, None, parsed=False)
+
+
+# Identification -------------------------------------------------------------------------------
+
+
+def identify(path: Path, head: str) -> str | None:
+    """FORMAT of the connector format module that claims this file (see the module docstring)."""
+    return _identify(path, head, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _identify(path: Path, head: str, _mtime: int) -> str | None:
+    doc = sniff(path, head)
+    modules = discover_formats(importlib.import_module(__package__))
+    passes: list[Callable[[Any], bool]] = [
+        lambda m: m.content_match(doc),
+        lambda m: m.name_match(path),
+        lambda m: hasattr(m, "fallback_match") and m.fallback_match(doc),
+    ]
+    for claims in passes:
+        for module in modules:
+            if claims(module):
+                return str(module.FORMAT)
+    return None
+
+
+def in_folder(path: Path, *names: str) -> bool:
+    return any(part in names for part in path.parts[:-1])
+
+
+# Field access ----------------------------------------------------------------------------------
+
+
+def kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null" if value is None else "a string"
+
+
+def scalar_text(value: Any) -> str | None:
+    """A scalar as the client passes it to the server (JSON booleans stay lower-case)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ValueError(kind_of(value))
+
+
+def opt_str(entry: dict[str, Any], key: str) -> str | None:
+    value = entry.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise BadRecord(f"`{key}` must be a string, not {kind_of(value)}")
+
+
+def opt_bool(entry: dict[str, Any], key: str) -> bool | None:
+    value = entry.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise BadRecord(f"`{key}` must be true or false, not {kind_of(value)}")
+
+
+def str_list(entry: dict[str, Any], key: str) -> list[str] | None:
+    """A list of scalars as strings; None when absent."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise BadRecord(f"`{key}` must be a list, not {kind_of(value)}")
+    try:
+        return [text for text in (scalar_text(v) for v in value) if text is not None]
+    except ValueError as exc:
+        raise BadRecord(f"`{key}` items must be strings, not {exc}") from None
+
+
+def scalar_map(entry: dict[str, Any], key: str) -> dict[str, str | None]:
+    """An object of scalar values (env, headers); empty when absent."""
+    value = entry.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRecord(f"`{key}` must be an object, not {kind_of(value)}")
+    try:
+        return {str(k): scalar_text(v) for k, v in value.items()}
+    except ValueError as exc:
+        raise BadRecord(f"`{key}` values must be strings, not {exc}") from None
+
+
+def string_leaves(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted key, text) of every string or number inside a nested object (OAuth blocks,
+    extension settings); booleans and nulls carry no secret and are left out."""
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in string_leaves(v, f"{prefix}{k}.")]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value) for leaf in string_leaves(v, f"{prefix}{i}.")]
+    if isinstance(value, bool) or value is None:
+        return []
+    return [(prefix.rstrip("."), str(value))]
+
+
+# Server definitions ---------------------------------------------------------------------------
+
+
+@dataclass
+class ServerSpec:
+    """One server definition, normalised across clients, before classification."""
+
+    name: str
+    scope: str  # user | project | local | managed | workspace | block
+    line: int | None
+    transport: str  # stdio | http | sse | unknown
+    command: str | None = None
+    args: list[str] = field(default_factory=list)
+    url: str | None = None
+    env: dict[str, str | None] = field(default_factory=dict)
+    headers: dict[str, str | None] = field(default_factory=dict)
+    env_passthrough: list[str] = field(default_factory=list)  # env var names inherited (Codex env_vars)
+    header_env: dict[str, str] = field(default_factory=dict)  # header -> env var NAME holding it (Codex)
+    extra: list[tuple[str, str, str]] = field(default_factory=list)  # (field, key, value): env_file, oauth, setting
+    project_path: str | None = None
+    tools_allow: list[str] | None = None
+    tools_deny: list[str] | None = None
+    auto_approve: list[str] | None = None
+    enabled: bool | None = None
+    approval_state: str | None = None
+    trust_bypass: bool | None = None
+    oauth: bool = False
+
+
+_TRANSPORTS = {
+    "stdio": "stdio",
+    "sse": "sse",
+    "http": "http",
+    "streamable-http": "http",
+    "streamablehttp": "http",
+    "streamable_http": "http",
+    "remote": "http",
+    "httpurl": "http",
+}
+
+
+def normalise_transport(declared: str | None, command: str | None, url: str | None, url_default: str) -> str:
+    """stdio | http | sse | unknown; a URL without a declared type gets the client's default."""
+    if declared is not None:
+        return _TRANSPORTS.get(declared.strip().lower(), "unknown")
+    if command:
+        return "stdio"
+    return url_default if url else "unknown"
+
+
+def split_command(command: str | None, args: list[str]) -> tuple[str | None, list[str]]:
+    """`"npx -y pkg"` in `command` (some clients join command and args) becomes npx + [-y, pkg].
+
+    Left alone when it holds a backslash (a Windows path with spaces) or does not split cleanly.
+    """
+    if not command or not any(c.isspace() for c in command.strip()) or "\\" in command:
+        return command, args
+    try:
+        parts = shlex.split(command)
+    except ValueError:
+        return command, args
+    return (parts[0], parts[1:] + args) if parts else (command, args)
+
+
+def base_spec(
+    name: str,
+    entry: Any,
+    line: int | None,
+    scope: str,
+    *,
+    url_keys: dict[str, str | None] | None = None,
+    url_default: str = "http",
+    type_keys: tuple[str, ...] = ("type",),
+) -> ServerSpec:
+    """The fields nearly every client shares: type, command, args, env, url, headers.
+
+    `url_keys` maps each URL key the client reads to the transport it implies (None: look at the
+    declared type, else `url_default`). BadRecord when a field has the wrong type.
+    """
+    if not isinstance(entry, dict):
+        raise BadRecord(f"server definition must be an object, not {kind_of(entry)}")
+    command, args = split_command(opt_str(entry, "command"), str_list(entry, "args") or [])
+    url, implied = None, None
+    for key, transport in (url_keys or {"url": None}).items():
+        url = opt_str(entry, key)
+        if url is not None:
+            implied = transport
+            break
+    declared = next((t for t in (opt_str(entry, k) for k in type_keys) if t is not None), None)
+    return ServerSpec(
+        name=name,
+        scope=scope,
+        line=line,
+        transport=normalise_transport(declared or implied, command, url, url_default),
+        command=command,
+        args=args,
+        url=url,
+        env=scalar_map(entry, "env"),
+        headers=scalar_map(entry, "headers"),
+    )
+
+
+def build_each(
+    ctx: LoadContext,
+    path: Path,
+    items: Iterable[tuple[str, Any, int | None]],
+    build: Callable[[str, Any, int | None], ServerSpec],
+) -> list[ServerSpec]:
+    """Build every server; a malformed one is quarantined on its own and the rest still load."""
+    specs = []
+    for name, entry, line in items:
+        try:
+            specs.append(build(name, entry, line))
+        except BadRecord as exc:
+            ctx.quarantine(path, FAMILY, f"server {name!r}: {exc.reason}", exc.line or line)
+    return specs
+
+
+# Launched packages ----------------------------------------------------------------------------
+
+_EXACT_SEMVER = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+_PEP440_EXACT = re.compile(r"\d+(?:\.\d+)*(?:(?:a|b|rc|\.post|\.dev)\d+)*(?:\+[0-9A-Za-z.]+)?")
+_PYPI_SPEC = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?P<rest>.*)")
+# Flags that take the next argument as their value, per launcher (the package is never one).
+_NPX_VALUE_FLAGS = {"-p", "--package", "-c", "--call", "--registry", "--cache", "--userconfig", "-w", "--workspace"}
+_UVX_VALUE_FLAGS = {
+    "--from", "--with", "--with-editable", "--with-requirements", "--python", "-p", "--index", "--index-url",
+    "--extra-index-url", "-i", "--default-index", "--directory", "--project", "--config-file", "--cache-dir",
+    "-c", "--constraints", "--refresh-package", "--reinstall-package", "--upgrade-package", "-P", "--env-file",
+}
+_PIPX_VALUE_FLAGS = {"--spec", "--python", "--index-url", "-i", "--pip-args"}
+_DOCKER_VALUE_FLAGS = {
+    "-e", "--env", "--env-file", "-v", "--volume", "--mount", "-p", "--publish", "--name", "--network", "--net",
+    "-u", "--user", "-w", "--workdir", "--entrypoint", "-l", "--label", "--label-file", "--platform", "--pull",
+    "--cpus", "-m", "--memory", "--memory-swap", "--add-host", "--cap-add", "--cap-drop", "--security-opt",
+    "--tmpfs", "--device", "--restart", "-h", "--hostname", "--ulimit", "--log-driver", "--log-opt", "--runtime",
+    "--gpus", "--ipc", "--pid", "--shm-size", "--dns", "--stop-signal", "--stop-timeout", "--group-add",
+    "--cidfile", "--userns", "--uts", "--expose", "--link", "--volumes-from", "--network-alias", "--ip",
+}
+
+
+def launched_package(command: str | None, args: list[str]) -> tuple[str | None, str | None, bool | None]:
+    """(package, version, pinned) of what a stdio command fetches from a registry.
+
+    npx/bunx/pnpm dlx/yarn dlx: npm, pinned iff an exact `@1.2.3`. uvx/uv tool run/pipx run:
+    PyPI, pinned iff `==1.2.3` or `pkg@1.2.3`. docker/podman run: image, pinned iff `@sha256:`.
+    Anything else (a local binary or script) launches nothing from a registry: all None.
+    """
+    if not command:
+        return None, None, None
+    exe = re.sub(r"\.(exe|cmd|bat)$", "", re.split(r"[\\/]", command)[-1].lower())
+    if exe in ("npx", "bunx"):
+        return _npm(args)
+    if exe in ("pnpm", "yarn") and args[:1] == ["dlx"]:
+        return _npm(args[1:])
+    if exe == "uvx":
+        return _pypi(args, _UVX_VALUE_FLAGS, "--from")
+    if exe == "uv" and args[:2] == ["tool", "run"]:
+        return _pypi(args[2:], _UVX_VALUE_FLAGS, "--from")
+    if exe == "pipx" and args[:1] == ["run"]:
+        return _pypi(args[1:], _PIPX_VALUE_FLAGS, "--spec")
+    if exe in ("docker", "podman"):
+        rest = args[2:] if args[:2] == ["container", "run"] else args[1:] if args[:1] == ["run"] else None
+        if rest is not None:
+            return _image(rest)
+    return None, None, None
+
+
+def _first_positional(args: list[str], value_flags: set[str], chosen_by: set[str]) -> str | None:
+    """The first non-flag argument, or the value of a `chosen_by` flag (`--from`, `-p`) before it.
+
+    Everything after the first positional belongs to the launched program, so the scan stops there.
+    """
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        flag, eq, value = arg.partition("=")
+        if flag in chosen_by:
+            return value if eq else (args[i + 1] if i + 1 < len(args) else None)
+        if not arg.startswith("-"):
+            return arg
+        i += 2 if not eq and flag in value_flags else 1
+    return None
+
+
+def _npm(args: list[str]) -> tuple[str | None, str | None, bool | None]:
+    spec = _first_positional(args, _NPX_VALUE_FLAGS, {"-p", "--package"})
+    if spec is None or spec.startswith((".", "/", "~")):
+        return None, None, None
+    if ":" in spec:  # git+https:, github:, file:, a tarball URL: not a registry version
+        return spec, None, False
+    scope, _, rest = spec.partition("/") if spec.startswith("@") else ("", "", spec)
+    name, _, version = rest.partition("@")
+    name = f"{scope}/{name}" if scope else name
+    return name, version or None, bool(version and _EXACT_SEMVER.fullmatch(version))
+
+
+def _pypi(args: list[str], value_flags: set[str], chosen_by: str) -> tuple[str | None, str | None, bool | None]:
+    spec = _first_positional(args, value_flags, {chosen_by})
+    if spec is None or spec.startswith((".", "/", "~")):
+        return None, None, None
+    match = _PYPI_SPEC.fullmatch(spec)
+    if match is None or ":" in spec:
+        return spec, None, False
+    rest = match["rest"].strip()
+    if rest.startswith("@"):  # uvx pkg@1.2.3 / pkg@latest
+        version = rest[1:].strip()
+        return match["name"], version or None, bool(_PEP440_EXACT.fullmatch(version))
+    exact = re.fullmatch(r"===?\s*(\S+)", rest)
+    if exact:
+        return match["name"], exact[1], bool(_PEP440_EXACT.fullmatch(exact[1]))
+    return match["name"], rest or None, False
+
+
+def _image(args: list[str]) -> tuple[str | None, str | None, bool | None]:
+    image = _first_positional(args, _DOCKER_VALUE_FLAGS, set())
+    if image is None:
+        return None, None, None
+    name, at, digest = image.partition("@")
+    repo, colon, tag = name.rpartition(":")
+    if not colon or "/" in tag:  # no tag, or the colon belonged to a registry port
+        repo, tag = name, ""
+    return repo, digest or tag or None, at == "@" and digest.startswith("sha256:")
+
+
+# Rows -----------------------------------------------------------------------------------------
+
+
+def connector_id(source_file: str, scope: str, project_path: str | None, name: str) -> str:
+    key = "\x1f".join((source_file, scope, project_path or "", name))
+    return hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+
+
+def _arg_parts(args: list[str], i: int) -> tuple[str, str, str | None]:
+    """(kept prefix, value to classify, key name) for one argument.
+
+    `--token=abc` and `API_KEY=abc` are split so the name rates the value; a bare value is rated
+    by the `--flag` before it.
+    """
+    arg = args[i]
+    if arg.startswith("-"):
+        flag, eq, value = arg.partition("=")
+        return (f"{flag}=", value, flag) if eq else ("", arg, None)
+    assign = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", arg, re.DOTALL)
+    if assign:
+        return f"{assign[1]}=", assign[2], assign[1]
+    previous = args[i - 1] if i else ""
+    if previous.startswith("-") and "=" not in previous:
+        return "", arg, previous
+    return "", arg, None
+
+
+def _value_row(cid: str, source: str, field_name: str, key: str | None, c: Classified,
+               display: str | None = None) -> dict[str, Any]:
+    return {
+        "connector_id": cid,
+        "field": field_name,
+        "key": key,
+        "value_kind": c.value_kind,
+        "reference_syntax": c.reference_syntax,
+        "reference_target": c.reference_target,
+        "display_value": c.display_value if display is None else display,
+        "is_secret": c.is_secret,
+        "secret_kind": c.secret_kind,
+        "fingerprint": c.fingerprint,
+        "source_file": source,
+    }
+
+
+def _name_reference(cid: str, source: str, field_name: str, key: str, variable: str) -> dict[str, Any]:
+    """A value given as the NAME of an environment variable (Codex): a reference, never a secret."""
+    return _value_row(cid, source, field_name, key, Classified("reference", "env_name", variable, variable,
+                                                               False, None, None))
+
+
+def server_rows(ctx: LoadContext, source: str, client: str, spec: ServerSpec
+                ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The connector_servers row and connector_values rows of one server; no literal secret kept."""
+    cid = connector_id(source, spec.scope, spec.project_path, spec.name)
+    scan = ctx.scanner
+    values: list[dict[str, Any]] = []
+
+    command = None
+    if spec.command is not None:
+        rated = scan.classify(spec.command)
+        command = rated.display_value or spec.command
+        values.append(_value_row(cid, source, "command", None, rated))
+
+    args = []
+    for i in range(len(spec.args)):
+        prefix, value, key_name = _arg_parts(spec.args, i)
+        rated = scan.classify(value, key_name)
+        shown = prefix + (rated.display_value or value)
+        args.append(shown)
+        values.append(_value_row(cid, source, "arg", str(i), rated, shown))
+
+    url = None
+    if spec.url is not None:
+        rated = scan.classify(spec.url)
+        url = rated.display_value or spec.url
+        values.append(_value_row(cid, source, "url", None, rated))
+
+    values += [_value_row(cid, source, "env", k, scan.classify(v, k)) for k, v in spec.env.items()]
+    values += [_name_reference(cid, source, "env_passthrough", name, name) for name in spec.env_passthrough]
+    values += [_value_row(cid, source, "header", k, scan.classify(v, k)) for k, v in spec.headers.items()]
+    values += [_name_reference(cid, source, "header", k, var) for k, var in spec.header_env.items()]
+    values += [_value_row(cid, source, f, k, scan.classify(v, k.rpartition(".")[2])) for f, k, v in spec.extra]
+
+    package, version, pinned = launched_package(spec.command, spec.args) if spec.transport == "stdio" else (
+        None, None, None)
+    server = {
+        "connector_id": cid,
+        "source_file": source,
+        "source_line": spec.line,
+        "client": client,
+        "config_scope": spec.scope,
+        "project_path": spec.project_path,
+        "server_name": spec.name,
+        "transport": spec.transport,
+        "command": command,
+        "args": args if spec.command is not None or args else None,
+        "url": url,
+        "env_names": list(spec.env) + [n for n in spec.env_passthrough if n not in spec.env],
+        "header_names": list(spec.headers) + [h for h in spec.header_env if h not in spec.headers],
+        "tools_allow": spec.tools_allow,
+        "tools_deny": spec.tools_deny,
+        "auto_approve": spec.auto_approve,
+        "enabled": spec.enabled,
+        "approval_state": spec.approval_state,
+        "trust_bypass": spec.trust_bypass,
+        "oauth": spec.oauth,
+        "package_name": scan.redact_text(package) if package else None,
+        "package_version": scan.redact_text(version) if version else None,
+        "package_pinned": pinned,
+    }
+    return server, values
+
+
+def store(ctx: LoadContext, path: Path, client: str, specs: list[ServerSpec]) -> int:
+    """Insert every server of one file at once; returns the number of servers loaded."""
+    source = ctx.relative(path)
+    servers: list[dict[str, Any]] = []
+    values: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for spec in specs:
+        server, server_values = server_rows(ctx, source, client, spec)
+        if server["connector_id"] in seen:  # e.g. two Continue list items with one name
+            ctx.quarantine(path, FAMILY, f"server {spec.name!r}: defined twice in the same scope", spec.line)
+            continue
+        seen.add(server["connector_id"])
+        servers.append(server)
+        values += server_values
+    ctx.insert_rows("connector_servers", servers)
+    ctx.insert_rows("connector_values", values)
+    return len(servers)
