@@ -136,6 +136,20 @@ def check_command(system: str, require: str, after_risk: bool, db: Path) -> None
     sys.exit(EXIT_OK if ok else EXIT_QUARANTINED)
 
 
+@main.command("backfill")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True)
+@click.option("--runs", type=click.IntRange(1, 52), default=8, show_default=True, help="number of past runs")
+@click.option("--every", "every_days", type=click.IntRange(1, 90), default=7, show_default=True,
+              help="days between runs")
+def backfill_command(db: Path, runs: int, every_days: int) -> None:
+    """Give the sample organisation a history: run the real pipeline on its estate as it stood on past dates."""
+    from mcp_clearance import history
+
+    dates = history.history_dates(runs=runs, every_days=every_days)
+    history.backfill(db, dates, on_run=lambda day: console.print(f"history run as of {day}"))
+    out.print(f"{len(dates)} past runs ({dates[0]} … {dates[-1]}) published to {db}")
+
+
 def entry() -> None:
     """Console-script entry: the last line of defence, one readable line instead of a traceback."""
     try:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcp_clearance.pipelines.base import LoadContext
-
 from mcp_clearance.estate import (
     DEFAULT_SLA_DAYS,
     EXCEPTIONS_FILE,
@@ -30,6 +28,7 @@ from mcp_clearance.estate import (
     validate_mapping,
     validate_records,
 )
+from mcp_clearance.pipelines.base import LoadContext
 
 FAMILY = "inventory"
 

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from mcp_clearance.pipelines.base import LoadContext
 
+from mcp_clearance.pipelines.base import LoadContext
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import create_schema
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture(autouse=True)
-def _fingerprint_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never touch the developer's real key file from a test."""
-    monkeypatch.setenv("MCP_CLEARANCE_KEY_FILE", str(tmp_path_factory.mktemp("key") / "fingerprint.key"))
+@pytest.fixture(autouse=True, scope="session")
+def _fingerprint_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Never touch the developer's real key file from a test (session-wide, so session fixtures too)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MCP_CLEARANCE_KEY_FILE", str(tmp_path_factory.mktemp("key") / "fingerprint.key"))
+        yield
 
 
 @pytest.fixture
@@ -24,3 +27,22 @@ def ctx(tmp_path: Path) -> LoadContext:
     con = duckdb.connect()
     create_schema(con)
     return LoadContext(con=con, estate_root=FIXTURES, scanner=SecretScanner(b"test-key" * 4))
+
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed sample estate run through the real pipeline, with its eight-run history."""
+    from mcp_clearance.history import backfill
+    from mcp_clearance.run import run
+    from mcp_clearance.sample_estate import DEFAULT_AS_OF
+
+    if not (SAMPLE / "inventory.yaml").exists():
+        pytest.fail(f"the sample estate is missing at {SAMPLE}; regenerate it: "
+                    "python -m mcp_clearance.sample_estate --out sample_data")
+    db = tmp_path_factory.mktemp("sample") / "estate.duckdb"
+    backfill(db)
+    run(SAMPLE, db, as_of=DEFAULT_AS_OF)
+    return db

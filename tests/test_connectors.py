@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from mcp_clearance.pipelines import connectors, tool_listings
 from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, load_family
 from mcp_clearance.pipelines.connectors._common import (

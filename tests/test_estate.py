@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from mcp_clearance.pipelines import inventory
-from mcp_clearance.pipelines.base import LoadContext
 
 from mcp_clearance.estate import DEFAULT_THRESHOLDS, Policy, TierPolicy, effective_thresholds, policy_deviations
+from mcp_clearance.pipelines import inventory
+from mcp_clearance.pipelines.base import LoadContext
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import create_schema
 

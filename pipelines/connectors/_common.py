@@ -35,8 +35,8 @@ from typing import Any
 
 import json5
 import yaml
-from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, read_text
 
+from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, read_text
 from mcp_clearance.secrets import Classified
 
 FAMILY = "connectors"
