@@ -1,0 +1,71 @@
+"""Raw MCP JSON-RPC captures, one message per line: `tools/call` requests become tool calls.
+
+Both protocol styles: session-based (an `initialize` exchange first; the server names itself in
+`serverInfo`) and the 2026-07-28 per-request style (everything in `params._meta`, the server in the
+response's `_meta` serverInfo). A capture names no agent or user: those hops stay NULL, which is the
+truth the audit gate must see. Responses are joined to requests by id, in SQL, for the outcome;
+the trace id comes from `_meta.traceparent`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcp_clearance.pipelines.audit._lines import first_json_line, read_json_lines
+from mcp_clearance.pipelines.base import LoadContext
+
+FORMAT = "jsonrpc"
+
+
+def detect(path: Path, head: str) -> bool:
+    line = "".join(first_json_line(head)[:30].split())
+    return line.startswith('{"jsonrpc":"2.0"')
+
+
+def load(ctx: LoadContext, path: Path) -> int:
+    read_json_lines(ctx, path)
+    source = ctx.relative(path)
+    # the file name's server segment (<system>.<server>.<style>.jsonl) when the capture never names it
+    parts = path.name.split(".")
+    fallback_server = parts[1] if len(parts) > 3 else parts[0]
+    before = ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0]
+    ctx.con.execute(
+        """
+        INSERT INTO tool_calls
+        WITH msgs AS (
+            SELECT line_no, doc, doc->>'id' AS id, doc->>'method' AS method FROM audit_lines
+        ),
+        server AS (
+            SELECT coalesce(any_value(doc->>'$.result.serverInfo.name'),
+                            any_value(doc->>'$.result._meta."io.modelcontextprotocol/serverInfo".name')) AS name
+            FROM msgs WHERE method IS NULL
+        ),
+        responses AS (
+            SELECT id, any_value(CASE WHEN (doc->'error') IS NOT NULL THEN 'error'
+                                      WHEN (doc->>'$.result.isError')::BOOLEAN THEN 'failure'
+                                      ELSE 'success' END) AS outcome
+            FROM msgs WHERE method IS NULL AND id IS NOT NULL GROUP BY id
+        )
+        SELECT
+            ? || ':' || m.line_no,
+            NULL,
+            'jsonrpc',
+            coalesce((SELECT name FROM server), ?),
+            m.doc->>'$.params.name',
+            NULL,
+            NULL,
+            NULL,
+            NULL,
+            NULL,
+            nullif(split_part(m.doc->>'$.params._meta.traceparent', '-', 2), ''),
+            m.id,
+            r.outcome,
+            ?,
+            m.line_no
+        FROM msgs AS m LEFT JOIN responses AS r USING (id)
+        WHERE m.method = 'tools/call'
+        """,
+        [source, fallback_server, source],
+    )
+    ctx.con.execute("DROP TABLE audit_lines")
+    return int(ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0] - before)

@@ -1,0 +1,74 @@
+"""OpenTelemetry traces in OTLP JSON (one ExportTraceServiceRequest per line, or one document).
+
+Spans of MCP `tools/call` (or GenAI `execute_tool`) become tool calls; attributes are unnested
+and pivoted in SQL. Identity from gen_ai.agent.id (else gen_ai.agent.name), delegated user from
+enduser.id / user.id, server from the resource's service.name, correlation from mcp.session.id,
+policy decision from an `*.decision` / `agent.threat.detection.action` attribute when present.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcp_clearance.pipelines.audit._lines import first_json_line, read_json_lines
+from mcp_clearance.pipelines.base import LoadContext
+
+FORMAT = "otlp"
+
+
+def detect(path: Path, head: str) -> bool:
+    return "".join(first_json_line(head)[:40].split()).startswith('{"resourceSpans"') or "".join(
+        head[:60].split()).startswith('{"resourceSpans"')
+
+
+def load(ctx: LoadContext, path: Path) -> int:
+    read_json_lines(ctx, path)
+    source = ctx.relative(path)
+    before = ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0]
+    ctx.con.execute(
+        """
+        INSERT INTO tool_calls
+        WITH rs AS (
+            SELECT line_no, unnest(from_json(doc->'resourceSpans', '["JSON"]')) AS r FROM audit_lines
+        ),
+        ss AS (
+            SELECT line_no, r, unnest(from_json(r->'scopeSpans', '["JSON"]')) AS s FROM rs
+        ),
+        spans AS (
+            SELECT line_no,
+                   (SELECT any_value(a->>'$.value.stringValue') FROM
+                        (SELECT unnest(from_json(r->'$.resource.attributes', '["JSON"]')) AS a) t
+                    WHERE a->>'key' = 'service.name') AS service,
+                   unnest(from_json(s->'spans', '["JSON"]')) AS sp
+            FROM ss
+        ),
+        attrs AS (
+            SELECT line_no, service, sp,
+                   map_from_entries(list_transform(from_json(sp->'attributes', '["JSON"]'),
+                       lambda a: {'k': a->>'key', 'v': coalesce(a->>'$.value.stringValue', a->>'$.value.intValue',
+                                                                 a->>'$.value.boolValue')})) AS m
+            FROM spans
+        )
+        SELECT
+            coalesce(sp->>'traceId', '') || ':' || coalesce(sp->>'spanId', line_no::VARCHAR),
+            make_timestamp(((sp->>'startTimeUnixNano')::HUGEINT // 1000)::BIGINT),
+            'otlp',
+            coalesce(m['mcp.server.name'], service),
+            coalesce(m['gen_ai.tool.name'], regexp_extract(sp->>'name', '^tools/call (.+)$', 1)),
+            coalesce(m['gen_ai.agent.id'], m['gen_ai.agent.name']),
+            coalesce(m['enduser.id'], m['user.id']),
+            NULL,
+            m['mcp.resource.uri'],
+            lower(coalesce(m['authz.decision'], m['policy.decision'], m['agent.threat.detection.action'])),
+            sp->>'traceId',
+            coalesce(m['mcp.session.id'], m['jsonrpc.request.id']),
+            CASE WHEN sp->>'$.status.code' IN ('2', 'STATUS_CODE_ERROR') THEN 'error' ELSE 'success' END,
+            ?,
+            line_no
+        FROM attrs
+        WHERE m['mcp.method.name'] = 'tools/call' OR m['gen_ai.operation.name'] = 'execute_tool'
+        """,
+        [source],
+    )
+    ctx.con.execute("DROP TABLE audit_lines")
+    return int(ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0] - before)

@@ -1,0 +1,110 @@
+"""Audit logs: ToolHive events, OTLP traces, JSON-RPC captures and CloudTrail, read with DuckDB."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from mcp_clearance.pipelines import audit
+from mcp_clearance.pipelines.base import LoadContext, load_family
+from mcp_clearance.secrets import SecretScanner
+from mcp_clearance.store import create_schema
+
+AUDIT = Path(__file__).parent / "fixtures" / "audit"
+
+
+def load(folder: Path, root: Path | None = None) -> LoadContext:
+    con = duckdb.connect()
+    create_schema(con)
+    ctx = LoadContext(con=con, estate_root=root or folder, scanner=SecretScanner(b"k" * 32))
+    load_family(ctx, "audit", audit, folder)
+    return ctx
+
+
+@pytest.fixture(scope="module")
+def good() -> LoadContext:
+    return load(AUDIT, AUDIT)
+
+
+def calls(ctx: LoadContext, fmt: str, source: str) -> list[tuple]:
+    return ctx.con.execute(
+        "SELECT event_id, occurred_at::VARCHAR, server_name, tool_name, agent_identity, delegated_user, "
+        "delegation_chain, policy_decision, trace_id, correlation_id, outcome, source_line "
+        "FROM tool_calls WHERE source_format = ? AND source_file = ? ORDER BY source_line", [fmt, source]).fetchall()
+
+
+def test_toolhive_tool_calls_with_delegation_chain_and_bad_line_quarantined(good: LoadContext) -> None:
+    rows = calls(good, "toolhive", "toolhive.audit.jsonl")
+    assert rows == [
+        ("01be8d47-3ab0-4aa9-ad14-bd5bb408005d", "2026-08-21 12:35:55.942091", "github", "create_issue",
+         "spiffe://acme.prod/ns/agents/sa/triage-agent", "alice@acme.example",
+         ["spiffe://acme.prod/ns/agents/sa/triage-agent", "workflow:nightly-triage"], None, None, "req-7f1c",
+         "success", 1),
+        ("22222222-3ab0-4aa9-ad14-bd5bb408005d", "2026-08-21 12:36:00", "github", "delete_repo", "triage-agent",
+         "anonymous", None, "deny", None, "req-8a2d", "denied", 3),
+        ("44444444-camel", "2026-08-21 12:38:00", "github", "get_issue", "triage-agent", None, None, None, None,
+         None, "success", 5),
+    ]
+    assert ("toolhive.audit.jsonl", "audit", 4, "not valid JSON") in good.quarantined
+
+
+def test_gzip_copy_loads_the_same_rows(good: LoadContext) -> None:
+    plain = [r[1:] for r in calls(good, "toolhive", "toolhive.audit.jsonl")]
+    zipped = [r[1:] for r in calls(good, "toolhive", "toolhive-copy.audit.jsonl.gz")]
+    assert plain == zipped
+
+
+def test_otlp_spans_pivoted_from_attributes(good: LoadContext) -> None:
+    assert calls(good, "otlp", "otlp.traces.json") == [
+        ("2671a17dca7b90af5b00c97d7fbff296:c8268b1842c1527f", "2026-10-22 00:50:53.375601", "orders", "get_order",
+         "system:serviceaccount:orders:orders-agent", "bob@acme.example", None, "allow",
+         "2671a17dca7b90af5b00c97d7fbff296", "sess-1", "success", 1),
+    ]
+
+
+@pytest.mark.parametrize(("source", "server", "tool", "trace", "outcome"), [
+    ("capture.session.jsonl", "erp-db", "execute_sql", "124c2d55c2471e41dc8ec91416e9854c", "failure"),
+    ("capture.stateless.jsonl", "datasets", "list_datasets", "7a3bf668e6e067abf666945e22c7f595", "success"),
+])
+def test_jsonrpc_captures_of_both_protocol_styles(good: LoadContext, source: str, server: str, tool: str,
+                                                  trace: str, outcome: str) -> None:
+    [row] = calls(good, "jsonrpc", source)
+    assert (row[2], row[3], row[4], row[5], row[8], row[10]) == (server, tool, None, None, trace, outcome)
+
+
+def test_cloudtrail_records_document_plain_and_gzip(good: LoadContext) -> None:
+    rows = good.con.execute(
+        "SELECT event_id, occurred_at::VARCHAR, event_source, event_name, principal_arn, access_key_id, "
+        "source_identity, role_session_name, resources, read_only, source_file FROM target_events ORDER BY source_file"
+    ).fetchall()
+    expected = ("c71a-1", "2026-08-21 12:35:55", "secretsmanager.amazonaws.com", "GetSecretValue",
+                "arn:aws:iam::123456789012:role/mcp-aws-triage-agent", "ASIAEXAMPLEFAKE00001", "alice@acme.example",
+                "triage-agent.c-42",
+                ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/payments/ledger-db-AbCdEf"], True)
+    assert rows == [(*expected, "ct-copy.json.gz"), (*expected, "ct.json")]
+
+
+def test_broken_files_are_quarantined_whole_and_nothing_partial_is_left(tmp_path: Path) -> None:
+    folder = tmp_path / "audit"
+    shutil.copytree(AUDIT / "broken", folder)
+    shutil.copy(AUDIT / "toolhive.audit.jsonl", folder / "good.audit.jsonl")
+    ctx = load(folder)
+    reasons = {source: (line, reason) for source, _, line, reason in ctx.quarantined}
+    assert reasons["empty.jsonl"] == (None, "empty file")
+    assert reasons["notes.txt"][1].startswith("unrecognised audit format")
+    assert reasons["truncated.audit.jsonl.gz"][0] is None
+    assert "truncated.audit.jsonl.gz" not in {r[0] for r in ctx.con.execute(
+        "SELECT DISTINCT source_file FROM tool_calls").fetchall()}
+    assert ctx.con.execute("SELECT count(*) FROM tool_calls WHERE source_file = 'good.audit.jsonl'").fetchone() == (3,)
+
+
+def test_a_huge_line_is_quarantined_and_its_neighbours_load(tmp_path: Path) -> None:
+    good_line = (AUDIT / "toolhive.audit.jsonl").read_text().splitlines()[0]
+    huge = '{"msg":"audit_event","audit_id":"x","type":"mcp_tool_call","pad":"' + "A" * (17 * 1024 * 1024) + '"}'
+    (tmp_path / "big.audit.jsonl").write_text(f"{good_line}\n{huge}\n{good_line}\n")
+    ctx = load(tmp_path)
+    assert [(line, reason) for _, _, line, reason in ctx.quarantined] == [(2, "line too long")]
+    assert ctx.con.execute("SELECT list(source_line ORDER BY source_line) FROM tool_calls").fetchone() == ([1, 3],)
