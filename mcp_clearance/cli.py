@@ -161,5 +161,31 @@ def entry() -> None:
         sys.exit(EXIT_ERROR)
 
 
+
+@main.command("generate")
+@click.argument("folder", metavar="OUT", type=click.Path(path_type=Path))
+@click.option("--systems", type=click.IntRange(min=1), default=None, help="systems in the estate  [default: 36]")
+@click.option("--events", type=click.IntRange(min=0), default=None,
+              help="tool calls in the audit logs (streamed; tens of millions are fine)  [default: 60000]")
+@click.option("--seed", type=int, default=None, help="randomness seed  [default: 7]")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="the estate as it stood on this date  [default: 2026-11-20]")
+def generate_command(folder: Path, systems: int | None, events: int | None, seed: int | None,
+                     as_of: object) -> None:
+    """Write the deterministic sample estate (Acme, acme.example) to OUT: same options, same bytes."""
+    from mcp_clearance import sample_estate
+
+    systems = sample_estate.DEFAULT_SYSTEMS if systems is None else systems
+    events = sample_estate.DEFAULT_EVENTS if events is None else events
+    seed = sample_estate.DEFAULT_SEED if seed is None else seed
+    day = sample_estate.DEFAULT_AS_OF if as_of is None else as_of.date()  # type: ignore[attr-defined]
+    try:
+        sample_estate.generate(folder, systems=systems, events=events, seed=seed, as_of=day)
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot write {folder}: {exc.strerror or exc}")
+        sys.exit(EXIT_ERROR)
+    out.print(f"wrote {folder}: {systems} systems, {events:,} tool calls, as of {day}")
+
+
 if __name__ == "__main__":
     entry()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from mcp_clearance.sample_estate import generate
 
 from mcp_clearance import run as runner
+from mcp_clearance.sample_estate import generate
 
 AS_OF = date(2026, 11, 20)
 INGESTED_TABLES = (
