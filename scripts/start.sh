@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
+# eight weekly past runs of the sample organisation, made by the real pipeline with --as-of dates
+.venv/bin/mcp-clearance backfill --db estate.duckdb
 # exit code 1 means "finished, some input quarantined": the sample estate plants bad records on purpose
-.venv/bin/mcp-clearance run sample_data --db estate.duckdb || [ $? -eq 1 ]
+.venv/bin/mcp-clearance run sample_data --db estate.duckdb --as-of 2026-11-20 || [ $? -eq 1 ]
 .venv/bin/mcp-clearance report --db estate.duckdb --format markdown --output report.md
 echo "Report written to report.md"
