@@ -1961,38 +1961,36 @@ SELECT line FROM (
 """
 
 OTLP_SQL = """
--- one exporter batch of 40 spans per line; spans are rendered to text first, which is far cheaper
--- than aggregating nested structs
-SELECT '{{"resourceSpans":[{{"resource":' || to_json({{'attributes': [
-           kv('service.name', any_value(server)), kv('service.version', any_value(server_version)),
-           kv('deployment.environment.name', any_value(environment))]}})
-       || ',"scopeSpans":[{{"scope":{{"name":"opentelemetry-instrumentation-mcp","version":"0.3.0"}},"spans":['
-       || string_agg(span, ',' ORDER BY j) || ']}}]}}]}}' AS line
-FROM (
-    SELECT c.j, c.server, c.server_version, c.environment, c.j // 40 AS batch, to_json({{
-        'traceId': c.m_trace, 'spanId': substr(c.m_id, 1, 16), 'parentSpanId': substr(c.m_trace, 17, 16),
-        'name': 'tools/call ' || t.tool, 'kind': 2,
-        'startTimeUnixNano': (c.t_us * 1000)::VARCHAR,
-        'endTimeUnixNano': ((c.t_us + c.duration_ms * 1000) * 1000)::VARCHAR,
-        'attributes': list_filter([
-            kv('mcp.method.name', 'tools/call'), kv('gen_ai.operation.name', 'execute_tool'),
-            kv('gen_ai.tool.name', t.tool), kv('jsonrpc.request.id', 'req-' || substr(c.m_id, 17, 16)),
-            kv('mcp.protocol.version', '2025-11-25'),
-            kv('mcp.session.id', c.m_task),
-            kv('network.transport', 'tcp'),
-            kv('client.address', '10.20.' || c.ip3 || '.' || (2 + hh(c.sid, c.j, 9) % 250)),
-            kv('gen_ai.agent.id', c.agent_sub), kv('gen_ai.agent.name', c.client_name),
-            kv('enduser.id', CASE WHEN c.has_user THEN u.user END),
-            kv('agent.threat.detection.action',
-               CASE WHEN NOT c.decision THEN NULL WHEN c.denied THEN 'block' ELSE 'allow' END),
-            kv('agent.threat.detection.ruleset', CASE WHEN c.decision THEN 'acme-mcp-policy@2026.11' END),
-            kv('error.type', CASE WHEN c.tool_error THEN 'tool_error' END)
-        ], lambda a: a.value.stringValue IS NOT NULL),
-        'status': {{'code': CASE WHEN c.tool_error THEN 2 ELSE 0 END}}
-    }})::VARCHAR AS span
+-- one ExportTraceServiceRequest per line, one span each (a batch of one: memory stays flat however
+-- many spans a file holds)
+SELECT line FROM (
+    SELECT c.j, '{{"resourceSpans":[{{"resource":' || to_json({{'attributes': [
+               kv('service.name', c.server), kv('service.version', c.server_version),
+               kv('deployment.environment.name', c.environment)]}})
+           || ',"scopeSpans":[{{"scope":{{"name":"opentelemetry-instrumentation-mcp","version":"0.3.0"}},"spans":['
+           || to_json({{
+               'traceId': c.m_trace, 'spanId': substr(c.m_id, 1, 16), 'parentSpanId': substr(c.m_trace, 17, 16),
+               'name': 'tools/call ' || t.tool, 'kind': 2,
+               'startTimeUnixNano': (c.t_us * 1000)::VARCHAR,
+               'endTimeUnixNano': ((c.t_us + c.duration_ms * 1000) * 1000)::VARCHAR,
+               'attributes': list_filter([
+                   kv('mcp.method.name', 'tools/call'), kv('gen_ai.operation.name', 'execute_tool'),
+                   kv('gen_ai.tool.name', t.tool), kv('jsonrpc.request.id', 'req-' || substr(c.m_id, 17, 16)),
+                   kv('mcp.protocol.version', '2025-11-25'), kv('mcp.session.id', c.m_task),
+                   kv('network.transport', 'tcp'),
+                   kv('client.address', '10.20.' || c.ip3 || '.' || (2 + hh(c.sid, c.j, 9) % 250)),
+                   kv('gen_ai.agent.id', c.agent_sub), kv('gen_ai.agent.name', c.client_name),
+                   kv('enduser.id', CASE WHEN c.has_user THEN u.user END),
+                   kv('agent.threat.detection.action',
+                      CASE WHEN NOT c.decision THEN NULL WHEN c.denied THEN 'block' ELSE 'allow' END),
+                   kv('agent.threat.detection.ruleset', CASE WHEN c.decision THEN 'acme-mcp-policy@2026.11' END),
+                   kv('error.type', CASE WHEN c.tool_error THEN 'tool_error' END)
+               ], lambda a: a.value.stringValue IS NOT NULL),
+               'status': {{'code': CASE WHEN c.tool_error THEN 2 ELSE 0 END}}
+           }})::VARCHAR || ']}}]}}]}}' AS line
     {joins}
     WHERE c.sid = {sid}
-) GROUP BY batch ORDER BY batch
+) ORDER BY j
 """
 
 SESSION_SQL = """
@@ -2171,6 +2169,7 @@ def write_audit(out: Path, specs: Sequence[SystemSpec], as_of: date, events: int
     copier = GzipCopier(con, work)
     try:
         con.execute(f"SET temp_directory = '{work / 'spill'}'")
+        con.execute("SET memory_limit = '3GB'")  # big estates spill to disk rather than grow
         con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = true")
         con.execute(STREAMS_DDL)
