@@ -129,9 +129,11 @@ def evaluate(con: duckdb.DuckDBPyConnection, *, run_id: str, as_of: object, publ
     con.execute("""
         INSERT INTO check_results
         SELECT c.check_id, s.system_id, s.system_id, 'UNKNOWN',
-               'no evidence for this check on ' || s.system_id, NULL, NULL, NULL,
-               md5(c.check_id || '|' || s.system_id || '|' || s.system_id)
+               'no evidence for this check on ' || s.system_id || coalesce(' (missing: ' || array_to_string(
+                   list_filter(c.evidence, lambda x: NOT list_contains(e.evidence_present, x)), ', ') || ')', ''),
+               NULL, NULL, NULL, md5(c.check_id || '|' || s.system_id || '|' || s.system_id)
         FROM check_catalog AS c CROSS JOIN systems AS s
+        LEFT JOIN system_evidence AS e USING (system_id)
         WHERE NOT EXISTS (SELECT 1 FROM check_results AS r WHERE r.check_id = c.check_id AND r.system_id = s.system_id)
     """)
     # a query that returns anything but the four statuses has not proven anything

@@ -1,8 +1,10 @@
 -- What changed since the previous run (the latest earlier as_of in the history):
 --   new          failing now, not failing before
 --   unchanged    failing in both runs
---   resolved     failed before, passes (or no longer applies) now on the same evidence and catalog
---   incomparable failed before, but the check changed or its evidence is gone, so nothing is proven
+--   resolved     failed before, passes, no longer applies or its resource is gone, on the same
+--                evidence families and the same check
+--   incomparable failed before, but the check changed, it is unknown now, or the system lost an
+--                evidence family it had, so nothing is proven
 CREATE OR REPLACE VIEW finding_deltas AS
 WITH ctx AS (SELECT as_of FROM run_context),
 prev_run AS (
@@ -12,10 +14,7 @@ prev AS (
     SELECT h.* FROM findings_history AS h JOIN prev_run AS p ON h.as_of = p.as_of
 ),
 cur AS (
-    SELECT f.*, c.check_hash, e.evidence_present
-    FROM findings AS f
-    JOIN check_catalog AS c USING (check_id)
-    JOIN system_evidence AS e USING (system_id)
+    SELECT * FROM findings
 )
 SELECT
     coalesce(cur.finding_id, prev.finding_id) AS finding_id,
@@ -28,10 +27,12 @@ SELECT
     CASE
         WHEN cur.status = 'FAIL' AND coalesce(prev.status, '') <> 'FAIL' THEN 'new'
         WHEN cur.status = 'FAIL' THEN 'unchanged'
-        WHEN cur.finding_id IS NULL OR cur.status = 'UNKNOWN' OR cur.check_hash <> prev.check_hash
-             OR NOT list_has_all(cur.evidence_present, prev.evidence_present) THEN 'incomparable'
+        WHEN cur.status = 'UNKNOWN' OR k.check_hash IS DISTINCT FROM prev.check_hash
+             OR NOT list_has_all(coalesce(e.evidence_present, []), prev.evidence_present) THEN 'incomparable'
         ELSE 'resolved'
     END AS delta
 FROM cur
 FULL OUTER JOIN prev USING (finding_id)
+LEFT JOIN check_catalog AS k ON k.check_id = coalesce(cur.check_id, prev.check_id)
+LEFT JOIN system_evidence AS e ON e.system_id = coalesce(cur.system_id, prev.system_id)
 WHERE cur.status = 'FAIL' OR prev.status = 'FAIL';

@@ -1,10 +1,16 @@
 -- Which configured MCP server serves which system, on behalf of which agent.
 -- A config file is assigned in inventory.yaml by glob; an assignment may name a subset of servers.
+-- connector_ref names the definition for people and is the stable resource key of connector checks;
+-- is_active is false for servers the client has switched off, and for approval records (Claude
+-- Code's enabledMcpjsonServers) that only name a server defined elsewhere.
 CREATE OR REPLACE VIEW system_connectors AS
 SELECT DISTINCT
     a.system_id,
     a.agent_id,
-    c.*
+    c.*,
+    c.source_file || coalesce(' [' || c.project_path || ']', '') || '#' || c.server_name AS connector_ref,
+    coalesce(c.enabled, true) AND coalesce(c.approval_state, '') <> 'disabled' AND c.transport <> 'unknown'
+        AS is_active
 FROM connector_servers AS c
 JOIN connector_assignments AS a
   ON c.source_file GLOB a.config_glob

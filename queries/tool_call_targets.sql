@@ -1,12 +1,27 @@
--- Tool calls joined to the target-system event they caused (the last hop of the chain): by role
--- session name = the call's correlation id, or by the delegated user as the session's source
--- identity within five minutes of the call.
+-- Tool calls joined to the target-system event they caused (the last hop of the chain): by the
+-- role session name = the call's correlation id (request id / MCP session), or by the delegated
+-- user as the session's source identity within five minutes of the call, and then only when the
+-- event's principal is the same agent as the call's (so one person using two agents at once does
+-- not link one agent's calls to the other's events).
 CREATE OR REPLACE VIEW tool_call_targets AS
-SELECT t.event_id, any_value(e.event_id) AS target_event_id,
-       any_value(e.event_source || ':' || e.event_name) AS target_action
-FROM tool_calls AS t
-JOIN target_events AS e
-  ON (t.correlation_id IS NOT NULL AND t.correlation_id = e.role_session_name)
-  OR (t.delegated_user IS NOT NULL AND t.delegated_user = e.source_identity
-      AND abs(epoch(e.occurred_at) - epoch(t.occurred_at)) <= 300)
-GROUP BY t.event_id;
+WITH calls AS (
+    SELECT t.event_id, t.occurred_at, t.correlation_id, t.delegated_user, i.agent_id
+    FROM tool_calls AS t LEFT JOIN agent_identities AS i ON i.identity = t.agent_identity
+),
+events AS (
+    SELECT e.event_id, e.occurred_at, e.role_session_name, e.source_identity, i.agent_id,
+           e.event_source || ':' || e.event_name AS action
+    FROM target_events AS e LEFT JOIN agent_identities AS i ON i.identity = e.principal_arn
+),
+linked AS (
+    SELECT c.event_id, e.event_id AS target_event_id, e.action
+    FROM calls AS c JOIN events AS e ON e.role_session_name = c.correlation_id
+    UNION ALL
+    SELECT c.event_id, e.event_id, e.action
+    FROM calls AS c JOIN events AS e
+      ON e.source_identity = c.delegated_user AND e.agent_id = c.agent_id
+     AND e.occurred_at BETWEEN c.occurred_at - INTERVAL 5 MINUTE AND c.occurred_at + INTERVAL 5 MINUTE
+)
+SELECT event_id, min(target_event_id) AS target_event_id, arg_min(action, target_event_id) AS target_action
+FROM linked
+GROUP BY event_id;
