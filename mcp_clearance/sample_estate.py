@@ -61,9 +61,9 @@ SECRET_TO_REFERENCE = date(2026, 10, 12)  # crm-accounts: literal OpenAI key rep
 LOGGING_ON = date(2026, 10, 20)  # service-catalog: gateway audit logging switched on
 GCP_KEY_ROTATED = date(2026, 11, 1)  # market-dashboards: never-expiring key replaced by a 30-day key
 SHADOW_SERVER_ADDED = date(2026, 11, 3)  # sales-ops: someone adds an unapproved lead-enrichment server
-SERVER_PINNED = date(2026, 11, 5)  # public-docs-search: `npx -y pkg` pinned to an exact version
-ENTRA_EXPORT_GONE = date(2026, 11, 8)  # partner-api: the Entra credential export stops arriving
-PAT_CREATED = date(2026, 11, 12)  # mobile-backend: a never-expiring GitHub PAT is issued to the agent
+SERVER_PINNED = date(2026, 11, 17)  # public-docs-search: `npx -y pkg` pinned to an exact version
+ENTRA_EXPORT_GONE = date(2026, 11, 15)  # partner-api: the Entra credential export stops arriving
+PAT_CREATED = date(2026, 11, 16)  # mobile-backend: a never-expiring GitHub PAT is issued to the agent
 
 
 # -- people -------------------------------------------------------------------------------------
@@ -173,8 +173,13 @@ class Agent:
         names = cred_identities(self, self.creds[0]) if self.creds else []
         return names[0] if names else f"spiffe://{TRUST_DOMAIN}/ns/{self.ns}/sa/{self.id}"
 
+    @property
+    def aws_role(self) -> str:
+        """The IAM role its tools assume in AWS: CloudTrail names it as the principal of target events."""
+        return f"arn:aws:iam::{AWS_ACCOUNT}:role/mcp-{self.id}"
+
     def identities(self) -> list[str]:
-        names = [self.id, self.workload_id]
+        names = [self.id, self.workload_id, self.aws_role]
         for cred in self.creds:
             names += cred_identities(self, cred)
         return list(dict.fromkeys(names))
@@ -848,7 +853,7 @@ SCENARIOS: dict[str, Scenario] = {
                                   "approves the server without naming tools"),
     "eng-wiki": Scenario("CLEARED", 3, (), "Vault token (1 h) via Kubernetes auth, Zed profile allowlist"),
     "public-docs-search": Scenario("CLEARED", 4, (), "15-minute client-credentials tokens; the server was pinned "
-                                   "on 2026-11-05"),
+                                   "on 2026-11-17"),
     "market-dashboards": Scenario("CLEARED", 4, (), "GCP key with a 30-day expiry since the rotation on "
                                   "2026-11-01"),
     "service-catalog": Scenario("CLEARED", 3, (), "SPIFFE identity; gateway logging switched on 2026-10-20"),
@@ -862,12 +867,12 @@ SCENARIOS: dict[str, Scenario] = {
     "vendor-portal": Scenario("BLOCKED", 3, ("ID-03", "ID-04", "ID-06"), "static IAM key last rotated 140 days "
                               "ago; a literal vendor API key in the Gemini config"),
     "mobile-backend": Scenario("BLOCKED", 2, ("ID-02", "ID-03"), "a never-expiring GitHub PAT issued to the agent "
-                               "on 2026-11-12 (a new problem)"),
+                               "on 2026-11-16 (a new problem)"),
     "ops-monitoring": Scenario("BLOCKED", 3, ("ID-04", "ID-07", "SC-01"), "Windsurf config with a literal bearer "
                                "header and a token in the URL"),
     "sales-ops": Scenario("BLOCKED", 2, ("ID-04", "ID-07", "SC-01", "SC-10"), "Cline config with a literal OpenAI "
                           "key and JWT bearer header; a shadow server added on 2026-11-03"),
-    "partner-api": Scenario("BLOCKED", 2, (), "the Entra credential export stopped arriving on 2026-11-08",
+    "partner-api": Scenario("BLOCKED", 2, (), "the Entra credential export stopped arriving on 2026-11-15",
                             insufficient=True),
     "customer-360": Scenario("BLOCKED", 2, ("SC-07",), "calls to a tool outside the grant, denied by policy"),
     "finance-reporting": Scenario("BLOCKED", 2, ("SC-08",), "OTLP spans carry no policy decision"),
@@ -886,7 +891,8 @@ SCENARIOS: dict[str, Scenario] = {
     "legacy-erp": Scenario("BLOCKED", 1, ("ID-02", "ID-03", "ID-04", "SC-01", "SC-02", "SC-08", "SC-09",
                                           "AU-02", "AU-03", "AU-04", "AU-05", "AU-06"),
                            "everything at once: static keys, literal AWS keys and a database password in "
-                           "~/.claude.json, unpinned servers, an exec tool, only raw JSON-RPC captures"),
+                           "~/.claude.json, unpinned servers, an exec tool, only raw JSON-RPC captures (so no "
+                           "recorded use shows whether its Kubernetes token ended with the task)", insufficient=True),
 }
 
 TIMELINE: tuple[Change, ...] = (
@@ -1434,6 +1440,11 @@ def _graph_list(apps: list[dict[str, Any]]) -> str:
                                     "createdDateTime,passwordCredentials,keyCredentials)", "value": apps})
 
 
+def grant_id(agent: Agent) -> int:
+    """A fine-grained PAT's grant id, fixed per agent so the token keeps its id (and its findings) across runs."""
+    return 25400 + int(_hex(3, "grant", agent.id), 16) % 4000
+
+
 def _github_grant(grant_id: int, login: str, name: str, selection: str, repo_perms: dict[str, str],
                   granted: datetime, expires: datetime | None, last_used: datetime) -> dict[str, Any]:
     return {"id": grant_id, "owner": {"login": login, "id": 1_000_000 + grant_id, "type": "User", "site_admin": False},
@@ -1572,14 +1583,14 @@ def render_credentials(specs: Sequence[SystemSpec], as_of: date, seed: int) -> d
                 if cred.variant == "admin":  # short-lived, but every repository with administration rights
                     granted = t0 - timedelta(days=cred.age_days)
                     grants.append(_github_grant(
-                        25400 + len(grants), f"acme-{agent.id}-bot", f"mcp {agent.id}", "all",
+                        grant_id(agent), f"acme-{agent.id}-bot", f"mcp {agent.id}", "all",
                         {"administration": "write", "contents": "write", "issues": "write", "metadata": "read",
                          "pull_requests": "write"},
                         granted, granted + timedelta(seconds=cred.lifetime_s or 0), t0 - timedelta(hours=2)))
                 else:
                     granted = max(_at(cred.since or as_of) + timedelta(hours=10), t0 - timedelta(days=300))
                     grants.append(_github_grant(
-                        25400 + len(grants), f"acme-{agent.id}-bot", f"mcp {agent.id}", "subset",
+                        grant_id(agent), f"acme-{agent.id}-bot", f"mcp {agent.id}", "subset",
                         {"contents": "read", "metadata": "read"}, granted, None, t0 - timedelta(hours=5)))
             case "csv":
                 issued = t0 - timedelta(days=cred.age_days)
