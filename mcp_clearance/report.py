@@ -28,12 +28,26 @@ class DatabaseProblem(Exception):
     """The database is missing, unreadable or from another version; the message says what to run."""
 
 
+# the catalog name a published database is attached under when opened for reading
+READ_CATALOG = "estate"
+
+
 def open_database(db: Path) -> duckdb.DuckDBPyConnection:
+    """The published run at `db`, read-only.
+
+    The file is attached to a new in-memory connection rather than opened with `duckdb.connect(db)`: DuckDB keeps
+    one database per path in a process and hands it to every later `connect` of that path, so while any reader
+    holds it open, a newer run renamed into place would stay invisible to this process (a dashboard or a notebook
+    that re-opens after `mcp-clearance run`). An ATTACH opens the file that is at the path now.
+    """
     if not db.exists():
         raise DatabaseProblem(f"{db} does not exist; run `mcp-clearance run ESTATE --db {db}` first")
+    con = duckdb.connect()
     try:
-        con = duckdb.connect(str(db), read_only=True)
+        con.execute(f"ATTACH ? AS {READ_CATALOG} (READ_ONLY)", [str(db)])
+        con.execute(f"USE {READ_CATALOG}")
     except duckdb.Error as exc:
+        con.close()
         raise DatabaseProblem(f"{db} cannot be opened: {str(exc).splitlines()[0]}") from None
     try:
         con.execute("SELECT as_of FROM run_context").fetchone()

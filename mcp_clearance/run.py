@@ -58,8 +58,11 @@ def ingest(con: duckdb.DuckDBPyConnection, estate: Path, scanner: SecretScanner,
     tool_listings.load(ctx, estate / "tool_listings")
     load_family(ctx, "credentials", credentials, estate / "credentials")
     load_family(ctx, "audit", audit, estate / "audit")
-    con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?)", ctx.quarantined)
-    con.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", ctx.sources)
+    # DuckDB's executemany refuses an empty list: a clean estate has nothing quarantined
+    if ctx.quarantined:
+        con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?)", ctx.quarantined)
+    if ctx.sources:
+        con.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", ctx.sources)
     return ctx
 
 

