@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from mcp_clearance import figures
-from mcp_clearance.report import DatabaseProblem, open_database
+from mcp_clearance.report import READ_CATALOG, DatabaseProblem, open_database
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ class Filter:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def share(value: Any) -> str:
+    """A share as a whole percentage; an estate with no systems has no share ("n/a", never "nan%")."""
+    return "n/a" if value is None or pd.isna(value) else f"{value:.0%}"
+
+
 class Estate:
     """One published run (and its history) of an estate."""
 
@@ -73,6 +78,13 @@ class Estate:
 
         run_pipeline(Path(estate), Path(db), as_of=as_of)
         return cls.open(db)
+
+    def cursor(self) -> Estate:
+        """The same run on a connection of its own, for another thread: a DuckDB connection holds one pending
+        result, so threads that share one would read each other's results."""
+        con = self.con.cursor()
+        con.execute(f"USE {READ_CATALOG}")
+        return Estate(con, self.path)
 
     def close(self) -> None:
         self.con.close()
@@ -188,11 +200,11 @@ class Estate:
         gap = (f" The most common gap is \"{top.iloc[0]['title']}\" ({top.iloc[0]['check_id']}), holding back "
                f"{top.iloc[0]['systems_failing']} systems." if len(top) else "")
         return (
-            f"As of {s['as_of']}, {s['cleared']} of {s['systems']} systems are cleared for MCP agents, "
+            f"As of {self.as_of}, {s['cleared']} of {s['systems']} systems are cleared for MCP agents, "
             f"{s['read_only']} are limited to read-only tools and {s['blocked']} are blocked"
             f" ({s['insufficient_evidence']} of those lack the evidence to decide)."
             f" Of {tier1['n']} critical (tier 1) systems, {tier1['cleared']} are cleared.{gap}"
-            f" Evidence coverage is {s['evidence_coverage']:.0%}. {s['open_findings']} findings are open"
+            f" Evidence coverage is {share(s['evidence_coverage'])}. {s['open_findings']} findings are open"
             f" ({overdue} past their due date) and {s['exceptions_expiring_30d']} accepted risks expire within"
             " 30 days."
         )
@@ -207,10 +219,10 @@ class Estate:
 
     def _repr_html_(self) -> str:
         s = self.summary().iloc[0]
-        cells = [("as of", s["as_of"]), ("systems", s["systems"]), ("cleared", s["cleared"]),
+        cells = [("as of", self.as_of), ("systems", s["systems"]), ("cleared", s["cleared"]),
                  ("read-only", s["read_only"]), ("blocked", s["blocked"]),
                  ("insufficient evidence", s["insufficient_evidence"]),
-                 ("evidence coverage", f"{s['evidence_coverage']:.0%}"), ("open findings", s["open_findings"]),
+                 ("evidence coverage", share(s["evidence_coverage"])), ("open findings", s["open_findings"]),
                  ("quarantined records", s["quarantined_records"])]
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                        for k, v in cells)
@@ -218,7 +230,7 @@ class Estate:
 
     def __repr__(self) -> str:
         s = self.summary().iloc[0]
-        return (f"Estate({self.path}, as of {s['as_of']}: {s['systems']} systems, {s['cleared']} cleared, "
+        return (f"Estate({self.path}, as of {self.as_of}: {s['systems']} systems, {s['cleared']} cleared, "
                 f"{s['read_only']} read-only, {s['blocked']} blocked)")
 
 

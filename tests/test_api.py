@@ -1,0 +1,106 @@
+"""The notebook API on the sample estate: same answers as the named views, parameters only, rich display."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+import pyarrow as pa
+import pytest
+
+from mcp_clearance import Estate, Filter
+from mcp_clearance.report import DatabaseProblem
+from mcp_clearance.view_catalog import REGENERATE, render
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def estate(sample_db: Path) -> Estate:
+    with Estate.open(sample_db) as opened:
+        yield opened
+
+
+def plain(db: Path, query: str, *params: object) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).df()
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+
+
+def test_api_answers_are_the_views_read_with_plain_duckdb(estate: Estate, sample_db: Path) -> None:
+    same(estate.verdicts(), plain(sample_db, "SELECT * FROM verdicts ORDER BY tier, system_id"))
+    same(estate.summary(), plain(sample_db, "SELECT * FROM estate_summary"))
+    same(estate.gates(gate="audit"), plain(sample_db, "SELECT * FROM gate_matrix WHERE gate = 'audit'"))
+    same(estate.credentials(tier=1),
+         plain(sample_db, "SELECT * FROM credential_lifetimes WHERE tier = 1 ORDER BY system_id, agent_id"))
+    same(estate.framework_status("owasp_mcp_top10_2025"),
+         plain(sample_db, "SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position",
+               "owasp_mcp_top10_2025"))
+
+
+def test_filters_narrow_on_the_columns_a_view_has(estate: Estate) -> None:
+    tier1_finance = estate.verdicts(tier=1, business_unit="Finance")
+    assert len(tier1_finance) > 0
+    assert set(tier1_finance["tier"]) == {1} and set(tier1_finance["business_unit"]) == {"Finance"}
+    both = estate.verdicts(tier=[1, 2])
+    assert set(both["tier"]) == {1, 2}
+    failing = estate.findings(gate="scope", status="FAIL", include_suppressed=False)
+    assert len(failing) > 0 and set(failing["gate"]) == {"scope"} and not failing["suppressed"].any()
+    assert len(estate.findings(status="FAIL")) > len(failing)
+    # Filter values are parameters: a quote or SQL in a value is just a value that matches nothing
+    assert estate.verdicts(system_id="x' OR '1'='1").empty
+    assert estate.view("verdicts", Filter(owner="'; DROP TABLE systems; --")).empty
+    assert len(estate.verdicts()) == 36
+
+
+def test_default_findings_are_the_open_questions(estate: Estate) -> None:
+    assert set(estate.findings()["status"]) == {"FAIL", "UNKNOWN"}
+
+
+def test_sql_and_arrow_take_parameters(estate: Estate) -> None:
+    frame = estate.sql("SELECT system_id FROM verdicts WHERE verdict = ? ORDER BY 1", ["CLEARED"])
+    table = estate.arrow("SELECT system_id FROM verdicts WHERE verdict = ? ORDER BY 1", ["CLEARED"])
+    assert isinstance(table, pa.Table) and table.column("system_id").to_pylist() == frame["system_id"].tolist()
+    assert len(frame) == int(estate.summary().iloc[0]["cleared"])
+
+
+def test_views_lists_every_query_file(estate: Estate) -> None:
+    listed = set(estate.views()["view"])
+    assert listed == {p.stem for p in (ROOT / "queries").glob("*.sql")}
+    with pytest.raises(KeyError, match="no view named"):
+        estate.view("not_a_view")
+
+
+def test_figures_are_plotly_figures_of_the_same_numbers(estate: Estate) -> None:
+    fig = estate.figure("verdicts_by_tier")
+    assert isinstance(fig, go.Figure)
+    plotted = sum(sum(trace.y) if trace.orientation != "h" else sum(trace.x) for trace in fig.data)
+    assert plotted == len(estate.verdicts())
+    assert isinstance(estate.figure("credential_lifetimes", system_id="legacy-erp"), go.Figure)
+    with pytest.raises(KeyError):
+        estate.figure("no_such_figure")
+
+
+def test_notebook_display_and_board_summary(estate: Estate) -> None:
+    s = estate.summary().iloc[0]
+    html = estate._repr_html_()
+    assert f"<td>{s['blocked']}</td>" in html and "insufficient evidence" in html
+    assert f"{s['cleared']} cleared" in repr(estate)
+    text = estate.board_summary()
+    assert f"{s['cleared']} of {s['systems']} systems are cleared" in text
+    assert "nan" not in text
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseProblem, match="mcp-clearance run"):
+        Estate.open(tmp_path / "nothing.duckdb")
+
+
+def test_docs_views_md_is_generated_from_the_views() -> None:
+    docs = ROOT / "docs" / "views.md"
+    assert docs.exists() and docs.read_text() == render(), f"docs/views.md is out of date; run `{REGENERATE}`"
