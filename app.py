@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from mcp_clearance.dashboard import data_page, exceptions, explorer, frameworks, posture, remediation, system
 
 st.set_page_config(page_title="MCP Clearance", layout="wide")
+
+
+def sign_in_required() -> bool:
+    """With an OIDC provider in .streamlit/secrets.toml ([auth]), only signed-in users see the estate."""
+    try:
+        configured = "auth" in st.secrets
+    except StreamlitSecretNotFoundError:  # no secrets file: a local, unshared dashboard
+        return False
+    if not configured or st.user.get("is_logged_in", False):
+        return False
+    st.title("MCP Clearance")
+    st.write("This dashboard shows the organisation's security posture. Sign in to continue.")
+    st.button("Sign in", on_click=st.login)
+    return True
+
+
+if sign_in_required():
+    st.stop()
 
 pages = [
     st.Page(posture.render, title="Posture", url_path="posture", default=True),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
@@ -103,7 +104,11 @@ def credential_lifetimes(estate: Estate, system_id: str) -> go.Figure:
         data.loc[data["never_expires"], "lifetime_h"] = limit_h * 10
     data["label"] = data["kind"] + " " + data["credential_id"].astype(str).str[:18]
     data["state"] = data["exceeds_tier_limit"].map({True: "FAIL", False: "PASS"})
-    fig = px.bar(data, x="lifetime_h", y="label", color="state", orientation="h", log_x=True,
+    data["lifetime"] = [
+        "never expires" if never else "unknown lifetime" if pd.isna(seconds) else f"{seconds / 3600:g} h"
+        for never, seconds in zip(data["never_expires"], data["lifetime_s"], strict=True)
+    ]
+    fig = px.bar(data, x="lifetime_h", y="label", color="state", orientation="h", log_x=True, text="lifetime",
                  color_discrete_map=STATUS_COLOURS, hover_data=["agent_id", "never_expires", "source_file"])
     if limit_h:
         fig.add_vline(x=limit_h, line_dash="dash", annotation_text=f"tier limit {limit_h:g} h")

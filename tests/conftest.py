@@ -46,3 +46,20 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     backfill(db)
     run(SAMPLE, db, as_of=DEFAULT_AS_OF)
     return db
+
+
+@pytest.fixture(scope="session")
+def dashboard_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real sample estate for the dashboard tests: `sample_db` (the current run of sample_data/ at the sample's
+    as_of, after its eight back-filled earlier runs), copied so the dashboard's cached read-only connection and the
+    browser test's server never share a file with tests that open `sample_db` otherwise."""
+    import shutil
+
+    from mcp_clearance.sample_estate import DEFAULT_AS_OF
+
+    db = tmp_path_factory.mktemp("dashboard") / "estate.duckdb"
+    shutil.copyfile(sample_db, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        as_of, runs = con.execute("SELECT (SELECT as_of FROM run_context), (SELECT count(*) FROM runs)").fetchone()
+    assert as_of == DEFAULT_AS_OF and runs > 1, f"{sample_db} should hold the sample run plus its history"
+    return db

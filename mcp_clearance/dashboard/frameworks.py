@@ -31,6 +31,10 @@ def render() -> None:
     else:
         requirements = data.sql(key, "SELECT * FROM framework_status WHERE framework_id = ? AND system_id = ? "
                                      "ORDER BY position", framework_id, system_id)
+    if requirements.empty:
+        st.info("No system in this run to assess against this framework: add systems to `inventory.yaml` and run "
+                "`mcp-clearance run` again.")
+        return
     attribute = frameworks.set_index("framework_id").loc[framework_id, "group_attribute"]
     counts = requirements["status"].value_counts()
     st.caption(" · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap")))

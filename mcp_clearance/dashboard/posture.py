@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mcp_clearance.api import share
 from mcp_clearance.dashboard import data
 
 
 def render() -> None:
     _, key = data.current()
-    s = data.view(key, "estate_summary").iloc[0]
+    s = data.summary(key)
     st.title("Posture")
-    st.caption(f"As of {s['as_of']} · {s['systems']} systems · database `{key[0]}`")
+    st.caption(f"As of {data.as_of(key)} · {s['systems']} systems · database `{key[0]}`")
 
     cols = st.columns(6)
     cols[0].metric("Cleared", int(s["cleared"]), help="all three gates pass at the system's tier")
     cols[1].metric("Read-only", int(s["read_only"]), help="identity and audit pass; write access not cleared")
     cols[2].metric("Blocked", int(s["blocked"]), help="a gate fails, or evidence is missing")
     cols[3].metric("Insufficient evidence", int(s["insufficient_evidence"]))
-    cols[4].metric("Evidence coverage", f"{s['evidence_coverage']:.0%}",
+    cols[4].metric("Evidence coverage", share(s["evidence_coverage"]),
                    help="share of needed evidence present, averaged over systems and gates")
     cols[5].metric("Exceptions expiring ≤ 30 days", int(s["exceptions_expiring_30d"]))
     st.caption(f"After accepted risk: {int(s['cleared_after_risk'])} cleared · {int(s['read_only_after_risk'])} "

@@ -13,6 +13,7 @@ def render() -> None:
     st.title("System")
     verdicts = data.view(key, "verdicts", order_by="system_id")
     if verdicts.empty:
+        st.info("No systems in this run: add them to `inventory.yaml` and run `mcp-clearance run` again.")
         return
     ids = verdicts["system_id"].tolist()
     wanted = st.query_params.get("system")
@@ -64,8 +65,12 @@ def render() -> None:
         st.dataframe(credentials, hide_index=True, key="credentials")
 
     st.subheader("Delegation chain seen in the logs")
-    chains = data.sql(key, "SELECT agent_id, agent_identity, delegated_user, tool_name, target_action, calls "
-                           "FROM delegation_chains WHERE system_id = ? ORDER BY calls DESC LIMIT 50", system_id)
+    # the two chain views are read whole, once per run, and narrowed here: their cost is joining the whole audit
+    # trail to the target-system events, the same for one system as for all, so switching systems stays instant
+    all_chains = data.view(key, "delegation_chains", order_by="calls DESC, system_id, agent_id, tool_name")
+    chains = (all_chains[all_chains["system_id"] == system_id]
+              [["agent_id", "agent_identity", "delegated_user", "tool_name", "target_action", "calls"]]
+              .head(50).copy())
     if chains.empty:
         st.caption("No audit events reached this system: the audit gate is unknown.")
     else:
@@ -74,8 +79,8 @@ def render() -> None:
                            + " → " + chains["tool_name"].fillna(unlogged) + " → "
                            + chains["target_action"].fillna(unlogged))
         st.dataframe(chains[["chain", "calls"]], hide_index=True, key="chains")
-        coverage = data.view(key, "delegation_chain_coverage", data.Filter(system_id=system_id))
-        st.dataframe(coverage, hide_index=True, key="chain_coverage")
+        coverage = data.view(key, "delegation_chain_coverage", order_by="system_id, agent_id")
+        st.dataframe(coverage[coverage["system_id"] == system_id], hide_index=True, key="chain_coverage")
 
     st.subheader("Findings with evidence")
     findings = data.sql(key, "SELECT check_id, title, status, resource, reason, observed, expected, evidence, "

@@ -1,0 +1,502 @@
+"""The dashboard's seven pages under `streamlit.testing` (AppTest), on the real sample estate.
+
+Every page is run by its module (`from mcp_clearance.dashboard import posture; posture.render()`), with
+MCP_CLEARANCE_DB pointing at a database made by the real pipeline, and what it shows is compared with the
+views read directly with duckdb from the same file. app.py's own navigation is run too: AppTest runs its
+default page, but `AppTest.switch_page` only reaches pages defined by files, and app.py's pages are
+callables (`st.Page(posture.render, ...)`), so the other six are reached through app.py in the browser
+test (tests/test_e2e.py), which opens every page by its URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mcp_clearance.dashboard import data
+from mcp_clearance.dashboard.style import LABELS
+from mcp_clearance.figures import VERDICT_COLOURS
+from mcp_clearance.run import run
+
+ROOT = Path(__file__).parent.parent
+FRAMEWORK_FILES = sorted(p.stem for p in (ROOT / "frameworks").glob("*.yaml"))
+PAGES = {  # module -> title
+    "posture": "Posture", "frameworks": "Frameworks", "explorer": "Explorer", "system": "System",
+    "remediation": "Remediation", "exceptions": "Exceptions", "data_page": "Data",
+}
+# generous: the first System page of a run joins the whole audit trail (see the report to the lead); CI is slow
+TIMEOUT = 120
+EXPLORER_ORDER = "ORDER BY tier, system_id, check_id, resource"
+OPEN = "status IN ('FAIL', 'UNKNOWN')"  # the Explorer's default status filter
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+
+def page(module: str) -> AppTest:
+    return AppTest.from_string(f"from mcp_clearance.dashboard import {module}\n{module}.render()\n",
+                               default_timeout=TIMEOUT)
+
+
+def rendered(target: Any) -> AppTest:
+    """Run (or rerun, after a widget change) and insist nothing raised: an exception element is a failure."""
+    at: AppTest = target.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def sql(db: Path, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def one(db: Path, query: str, *params: Any) -> Any:
+    return sql(db, query, *params)[0][0]
+
+
+def cells(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of a shown table as plain tuples (missing values as None), to compare with SQL rows."""
+    plain = frame[columns].astype(object)
+    return [tuple(None if pd.isna(v) else v for v in row) for row in plain.itertuples(index=False)]
+
+
+def table(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The one table on the page whose columns start with `columns` (st.dataframe keys are not exposed)."""
+    found = [d.value for d in at.dataframe if list(d.value.columns[:len(columns)]) == list(columns)]
+    assert len(found) == 1, f"expected one table with columns {columns}, got {len(found)}"
+    return found[0]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def charts(at: AppTest) -> dict[str, dict[str, Any]]:
+    """Plotly figures on the page by title, as the JSON the browser receives."""
+    specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return {spec["layout"]["title"]["text"]: spec for spec in specs}
+
+
+def numbers(values: Any) -> list[float]:
+    """A plotly array: a plain list, or numpy's typed array (base64 `bdata`) as plotly 6+ writes it."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def as_list(value: str | list[str] | None) -> list[str]:
+    """AppTest.query_params gives one value as str and repeated ones as a list."""
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def status_line(counts: dict[str, int]) -> str:
+    """The Frameworks page's count line."""
+    return " · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap"))
+
+
+def share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+@pytest.fixture
+def db(dashboard_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(data.DB_ENV, str(dashboard_db))
+    return dashboard_db
+
+
+def publish(estate: Path, db: Path, as_of: date) -> Path:
+    run(estate, db, as_of=as_of)
+    return db
+
+
+INVENTORY_ONE_SYSTEM = """\
+systems:
+  - id: lonely-system
+    name: Lonely system
+    owner: ana@example.org
+    team: platform
+    business_unit: Engineering
+    environment: production
+    data_classes: [internal]
+"""
+
+
+# -- every page on the sample estate ---------------------------------------------------------------------------
+
+
+def test_posture_tiles_board_summary_and_charts_are_the_views_numbers(db: Path) -> None:
+    at = rendered(page("posture"))
+    s = sql(db, "SELECT as_of, systems, cleared, read_only, blocked, insufficient_evidence, evidence_coverage, "
+                "exceptions_expiring_30d, cleared_after_risk, read_only_after_risk, blocked_after_risk "
+                "FROM estate_summary")[0]
+    as_of, systems, cleared, read_only, blocked, insufficient, coverage, expiring, *after_risk = s
+    assert [t.value for t in at.title] == ["Posture"]
+    assert metrics(at) == {
+        "Cleared": str(cleared), "Read-only": str(read_only), "Blocked": str(blocked),
+        "Insufficient evidence": str(insufficient), "Evidence coverage": share(coverage),
+        "Exceptions expiring ≤ 30 days": str(expiring),
+    }
+    assert cleared + read_only + blocked == systems == 36
+    assert at.caption[0].value.startswith(f"As of {as_of.isoformat()} · {systems} systems")
+    assert at.caption[1].value.startswith("After accepted risk: {} cleared · {} read-only · {} blocked".format(
+        *after_risk))
+    assert at.info[0].value.startswith(f"As of {as_of.isoformat()}, {cleared} of {systems} systems are cleared")
+
+    figs = charts(at)
+    assert set(figs) == {"Verdicts by tier", "Verdicts by business unit", "Verdicts over runs",
+                         "Checks holding most systems back", "Systems x gates"}
+    by_tier = {t["name"]: sum(numbers(t["y"])) for t in figs["Verdicts by tier"]["data"]}
+    expected = dict(sql(db, "SELECT verdict, count(*) FROM verdicts GROUP BY verdict"))
+    assert by_tier == expected
+    # the trend has one point per run, history included
+    runs = one(db, "SELECT count(*) FROM runs")
+    assert runs > 1
+    assert {len(t["x"]) for t in figs["Verdicts over runs"]["data"]} == {runs}
+    assert len(figs["Systems x gates"]["data"][0]["y"]) == systems
+    # the colours are fixed per verdict
+    for trace in figs["Verdicts by tier"]["data"] + figs["Verdicts by business unit"]["data"]:
+        assert trace["marker"]["color"] == VERDICT_COLOURS[trace["name"]]
+
+
+def test_app_py_navigation_opens_posture_by_default(db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    rendered(at)
+    assert [t.value for t in at.title] == ["Posture"]
+    assert metrics(at)["Blocked"] == str(one(db, "SELECT blocked FROM estate_summary"))
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_with_an_oidc_provider_configured_nothing_shows_before_sign_in(db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "clearance", "client_secret": "s",
+                          "server_metadata_url": "https://login.example.com/.well-known/openid-configuration"}
+    rendered(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+
+
+@pytest.mark.parametrize("framework_id", FRAMEWORK_FILES)
+def test_frameworks_page_shows_every_requirement_of_each_shipped_framework(db: Path, framework_id: str) -> None:
+    at = rendered(page("frameworks"))
+    picker = at.selectbox(key="framework")
+    assert sorted(picker.options) == sorted(
+        r[0] for r in sql(db, "SELECT DISTINCT framework_name FROM framework_requirements")), "one per file"
+    assert len(picker.options) == len(FRAMEWORK_FILES)
+    rendered(picker.set_value(framework_id))
+
+    assert at.query_params["framework"] == framework_id
+    counts = dict(sql(db, "SELECT status, count(*) FROM framework_status_estate WHERE framework_id = ? GROUP BY 1",
+                      framework_id))
+    assert sum(counts.values()) == one(
+        db, "SELECT count(DISTINCT requirement_id) FROM framework_requirements WHERE framework_id = ?", framework_id)
+    assert at.caption[0].value == status_line(counts)
+    groups = sql(db, "SELECT group_attribute || ': ' || group_value FROM framework_status_estate "
+                     "WHERE framework_id = ? GROUP BY ALL ORDER BY min(position)", framework_id)
+    assert [h.value for h in at.subheader] == [g[0] for g in groups] + ["Findings behind a requirement"]
+    shown = pd.concat([d.value for d in at.dataframe if "requirement_id" in d.value.columns])
+    assert sorted(cells(shown, ["requirement_id", "status"])) == sorted(
+        sql(db, "SELECT requirement_id, status FROM framework_status_estate WHERE framework_id = ?", framework_id))
+    name = one(db, "SELECT any_value(framework_name) FROM framework_requirements WHERE framework_id = ?", framework_id)
+    assert list(charts(at)) == [f"{name}: requirements by status"]
+
+
+def test_frameworks_page_opens_from_the_url_and_scopes_to_one_system(db: Path) -> None:
+    at = page("frameworks")
+    at.query_params["framework"] = "owasp_mcp_top10_2025"
+    rendered(at)
+    assert at.selectbox(key="framework").value == "owasp_mcp_top10_2025"
+    # a system with a failing requirement, so the findings behind it are not empty
+    system_id = one(db, "SELECT max(system_id) FROM framework_status WHERE framework_id = ? AND status = 'failing'",
+                    "owasp_mcp_top10_2025")
+    rendered(at.selectbox(key="framework_system").set_value(system_id))
+    counts = dict(sql(db, "SELECT status, count(*) FROM framework_status WHERE framework_id = ? AND system_id = ? "
+                          "GROUP BY 1", "owasp_mcp_top10_2025", system_id))
+    assert at.caption[0].value == status_line(counts)
+    # the requirement picker lists the findings behind the first requirement that has checks
+    requirement = one(db, "SELECT requirement_id FROM framework_status WHERE framework_id = ? AND system_id = ? "
+                          "AND status = 'failing' ORDER BY position LIMIT 1", "owasp_mcp_top10_2025", system_id)
+    rendered(at.selectbox(key="framework_requirement").set_value(requirement))
+    findings = table(at, "system_id", "check_id", "status")
+    expected = one(db, "SELECT count(*) FROM findings WHERE system_id = ? AND status IN ('FAIL', 'UNKNOWN') AND "
+                       "list_contains((SELECT any_value(checks) FROM framework_status WHERE framework_id = ? AND "
+                       "system_id = ? AND requirement_id = ?), check_id)",
+                   system_id, "owasp_mcp_top10_2025", system_id, requirement)
+    assert len(findings) == expected > 0
+    assert set(findings["system_id"]) == {system_id}
+
+
+def test_explorer_defaults_to_open_findings_and_filters_shrink_the_table_to_the_sql_rows(db: Path) -> None:
+    at = rendered(page("explorer"))
+    findings = table(at, "system_id", "system_name", "tier")
+    everything_open = sql(db, f"SELECT system_id, check_id, resource FROM findings WHERE {OPEN} {EXPLORER_ORDER}")
+    assert cells(findings, ["system_id", "check_id", "resource"]) == everything_open
+    systems = one(db, f"SELECT count(DISTINCT system_id) FROM findings WHERE {OPEN}")
+    assert at.caption[0].value == f"{len(everything_open)} results · {systems} systems"
+    assert at.multiselect(key="filter_status").value == ["FAIL", "UNKNOWN"]
+
+    unit = one(db, f"SELECT business_unit FROM findings WHERE {OPEN} GROUP BY 1 ORDER BY count(*), 1 LIMIT 1")
+    rendered(at.multiselect(key="filter_business_unit").set_value([unit]))
+    narrowed = cells(table(at, "system_id", "system_name", "tier"), ["system_id", "check_id", "resource"])
+    assert narrowed == sql(db, f"SELECT system_id, check_id, resource FROM findings WHERE {OPEN} "
+                               f"AND business_unit = ? {EXPLORER_ORDER}", unit)
+    assert 0 < len(narrowed) < len(everything_open)
+    assert as_list(at.query_params["business_unit"]) == [unit]
+
+    # a filter that goes through another view (the client that launches the connector)
+    client = one(db, "SELECT client FROM system_connectors WHERE system_id IN "
+                     f"(SELECT system_id FROM findings WHERE {OPEN} AND business_unit = ?) ORDER BY 1 LIMIT 1", unit)
+    rendered(at.multiselect(key="filter_client").set_value([client]))
+    both = cells(table(at, "system_id", "system_name", "tier"), ["system_id", "check_id", "resource"])
+    assert both == sql(db, f"SELECT system_id, check_id, resource FROM findings WHERE {OPEN} AND business_unit = ? "
+                           "AND system_id IN (SELECT system_id FROM system_connectors WHERE client = ?) "
+                           f"{EXPLORER_ORDER}", unit, client)
+    assert 0 < len(both) <= len(narrowed)
+
+    # clearing the filters brings every open finding back and takes them out of the URL
+    at.multiselect(key="filter_business_unit").set_value([])
+    rendered(at.multiselect(key="filter_client").set_value([]))
+    assert len(table(at, "system_id", "system_name", "tier")) == len(everything_open)
+    assert "business_unit" not in at.query_params and "client" not in at.query_params
+
+
+def test_explorer_url_round_trip(db: Path) -> None:
+    at = page("explorer")
+    at.query_params.update({"tier": "1", "gate": ["identity", "audit"], "status": "UNKNOWN", "group": "gate",
+                            "suppressed": "0"})
+    rendered(at)
+    # the widgets pick the URL up ...
+    assert at.multiselect(key="filter_tier").value == ["1"]
+    assert at.multiselect(key="filter_gate").value == ["identity", "audit"]
+    assert at.multiselect(key="filter_status").value == ["UNKNOWN"]
+    assert at.selectbox(key="group_by").value == "gate"
+    assert at.checkbox(key="include_suppressed").value is False
+    # ... and the table is exactly those rows, grouped as asked
+    query = ("FROM findings WHERE tier = 1 AND gate IN ('identity', 'audit') AND status = 'UNKNOWN' "
+             "AND NOT suppressed")
+    rows = sql(db, f"SELECT system_id, check_id, resource {query} {EXPLORER_ORDER}")
+    assert cells(table(at, "system_id", "system_name", "tier"), ["system_id", "check_id", "resource"]) == rows
+    grouped = table(at, "gate", "results")
+    assert dict(cells(grouped, ["gate", "results"])) == dict(sql(db, f"SELECT gate, count(*) {query} GROUP BY 1"))
+
+    # changing a widget changes the URL
+    at.multiselect(key="filter_tier").set_value(["1", "2"])
+    rendered(at.selectbox(key="group_by").set_value("(none)"))
+    assert as_list(at.query_params["tier"]) == ["1", "2"]
+    assert at.query_params["group"] == "(none)"
+    assert as_list(at.query_params["gate"]) == ["identity", "audit"]
+    wider = sql(db, "SELECT system_id, check_id, resource FROM findings WHERE tier IN (1, 2) "
+                    f"AND gate IN ('identity', 'audit') AND status = 'UNKNOWN' AND NOT suppressed {EXPLORER_ORDER}")
+    assert len(wider) > len(rows)
+    assert cells(table(at, "system_id", "system_name", "tier"), ["system_id", "check_id", "resource"]) == wider
+    # a rerun with no interaction keeps the state (the URL and the widgets agree)
+    rendered(at)
+    assert at.multiselect(key="filter_tier").value == ["1", "2"]
+    assert as_list(at.query_params["tier"]) == ["1", "2"]
+
+
+def test_system_page_from_the_url(db: Path) -> None:
+    # the system short of cleared with the most audit events, so every section (path to clearance too) is drawn
+    system_id, calls = sql(db, "SELECT system_id, count(*) FROM tool_calls_resolved WHERE system_id IN "
+                               "(SELECT system_id FROM verdicts WHERE verdict <> 'CLEARED') "
+                               "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1")[0]
+    at = page("system")
+    at.query_params["system"] = system_id
+    rendered(at)
+    assert [t.value for t in at.title] == ["System"]
+    assert at.selectbox(key="system").value == system_id
+
+    verdict, after_risk, tier, tier_reason, reason = sql(
+        db, "SELECT verdict, verdict_after_risk, tier, tier_reason, reason FROM verdicts WHERE system_id = ?",
+        system_id)[0]
+    text = [m.value for m in at.markdown]
+    assert any(t.startswith("Verdict: ") and t.endswith(f">{LABELS[verdict]}</span>") for t in text)
+    assert any(t.startswith("After accepted risk: ") and t.endswith(f">{LABELS[after_risk]}</span>") for t in text)
+    assert f"**Tier {tier}** — {tier_reason}" in text
+    assert f"**Why:** {reason}" in text
+    assert cells(table(at, "gate", "status"), ["gate", "status"]) == sql(
+        db, "SELECT gate, status FROM gate_results WHERE system_id = ? ORDER BY gate", system_id)
+    steps = sql(db, "SELECT step, check_id FROM path_to_clearance WHERE system_id = ? ORDER BY step", system_id)
+    assert steps, "a blocked system has a path to the next stage"
+    assert [t.split(" ")[:2] for t in text if re.match(r"\d+\. \*\*", t)] == [
+        [f"{step}.", f"**{check_id}"] for step, check_id in steps]
+    assert len(table(at, "agent_id", "client")) == one(
+        db, "SELECT count(*) FROM system_connectors WHERE system_id = ?", system_id)
+    findings = table(at, "check_id", "title", "status", "resource")
+    assert len(findings) == one(db, "SELECT count(*) FROM findings WHERE system_id = ?", system_id)
+    coverage = table(at, "system_id", "agent_id", "calls")
+    assert set(coverage["system_id"]) == {system_id}
+    assert int(coverage["calls"].sum()) == calls
+    assert len(table(at, "chain", "calls")) > 0
+
+    # picking another system puts it in the URL
+    other = one(db, "SELECT min(system_id) FROM systems WHERE system_id <> ?", system_id)
+    rendered(at.selectbox(key="system").set_value(other))
+    assert at.query_params["system"] == other
+    assert len(table(at, "check_id", "title", "status", "resource")) == one(
+        db, "SELECT count(*) FROM findings WHERE system_id = ?", other)
+
+
+def test_remediation_page_counts_open_findings_per_team(db: Path) -> None:
+    at = rendered(page("remediation"))
+    assert [t.value for t in at.title] == ["Remediation"]
+    open_, overdue, unticketed = sql(db, "SELECT count(*), count(*) FILTER (WHERE overdue), "
+                                         "count(*) FILTER (WHERE ticket IS NULL) FROM findings "
+                                         "WHERE status = 'FAIL' AND NOT suppressed")[0]
+    assert metrics(at) == {"Open findings": str(open_), "Overdue by tier SLA": str(overdue),
+                           "Without a ticket": str(unticketed)}
+    teams = [r[0] for r in sql(db, "SELECT DISTINCT team FROM findings WHERE status = 'FAIL' AND NOT suppressed "
+                                   "ORDER BY 1")]
+    assert at.multiselect(key="team").options == teams
+    assert len(table(at, "team", "system_id")) == open_
+    assert len(table(at, "finding_id", "check_id", "system_id")) == one(db, "SELECT count(*) FROM finding_deltas")
+    assert set(charts(at)) == {"Open findings per team over runs", "Since the previous run"}
+    # a team narrows the list and goes in the URL
+    assert len(teams) > 1
+    rendered(at.multiselect(key="team").set_value(teams[:1]))
+    assert as_list(at.query_params["team"]) == teams[:1]
+    assert metrics(at)["Open findings"] == str(one(
+        db, "SELECT count(*) FROM findings WHERE status = 'FAIL' AND NOT suppressed AND team = ?", teams[0]))
+
+
+def test_exceptions_page_counts_each_state(db: Path) -> None:
+    at = rendered(page("exceptions"))
+    counts = dict(sql(db, "SELECT state, count(*) FROM exceptions_audit GROUP BY 1"))
+    assert sum(counts.values()) > 0, "the sample estate ships exceptions"
+    assert metrics(at) == {s.replace("_", " ").capitalize(): str(counts.get(s, 0))
+                           for s in ("active", "expired", "unused", "invalid", "not_yet_active")}
+    shown = table(at, "exception_id")
+    assert sorted(shown["exception_id"]) == sorted(r[0] for r in sql(db, "SELECT exception_id FROM exceptions_audit"))
+
+
+def test_data_page_lists_runs_sources_and_quarantine(db: Path) -> None:
+    at = rendered(page("data_page"))
+    assert [t.value for t in at.title] == ["Data"]
+    runs = table(at, "as_of", "published_at")
+    assert [d.date() for d in runs["as_of"]] == [r[0] for r in sql(db, "SELECT as_of FROM runs ORDER BY as_of DESC")]
+    assert len(runs) > 1, "history from the back-filled runs"
+    quarantined = one(db, "SELECT count(*) FROM quarantine")
+    assert quarantined > 0, "the sample plants bad records"
+    assert f"Quarantined records ({quarantined})" in [h.value for h in at.subheader]
+    assert len(table(at, "source_file", "line")) == quarantined
+    assert len(table(at, "family", "format", "source_file")) == one(db, "SELECT count(*) FROM sources")
+
+
+# -- the database is missing, old or empty ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", PAGES)
+def test_missing_database_says_what_to_run(module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    absent = tmp_path / "absent.duckdb"
+    monkeypatch.setenv(data.DB_ENV, str(absent))
+    at = rendered(page(module))
+    assert len(at.error) == 1
+    assert "mcp-clearance run" in at.error[0].value and str(absent) in at.error[0].value
+    assert not at.title, "the page stops after the message"
+
+
+@pytest.mark.parametrize("module", ["posture", "explorer", "system"])
+def test_database_of_another_version_says_to_rerun(module: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as con:  # a DuckDB file without the views this version reads
+        con.execute("CREATE TABLE systems (system_id VARCHAR)")
+    monkeypatch.setenv(data.DB_ENV, str(old))
+    at = rendered(page(module))
+    assert len(at.error) == 1
+    assert "another version" in at.error[0].value and "mcp-clearance run" in at.error[0].value
+    assert not at.title
+
+
+def test_a_file_that_is_not_a_database_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    junk = tmp_path / "estate.duckdb"
+    junk.write_text("not a database\n" * 100)
+    monkeypatch.setenv(data.DB_ENV, str(junk))
+    at = rendered(page("posture"))
+    assert len(at.error) == 1 and "cannot be opened" in at.error[0].value
+
+
+@pytest.fixture
+def empty_estate_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An estate whose inventory lists no systems (the inventory allows it), through the real pipeline."""
+    estate = tmp_path / "estate"
+    estate.mkdir()
+    (estate / "inventory.yaml").write_text("systems: []\n")
+    db = publish(estate, tmp_path / "estate.duckdb", date(2026, 11, 20))
+    monkeypatch.setenv(data.DB_ENV, str(db))
+    return db
+
+
+@pytest.mark.parametrize("module", PAGES)
+def test_every_page_renders_an_estate_without_systems(module: str, empty_estate_db: Path) -> None:
+    assert one(empty_estate_db, "SELECT systems FROM estate_summary") == 0
+    at = rendered(page(module))
+    assert [t.value for t in at.title] == [PAGES[module]]
+    assert any("no systems" in w.value for w in at.warning)
+    if module == "posture":
+        assert metrics(at)["Evidence coverage"] == "n/a"
+        assert metrics(at)["Blocked"] == "0"
+
+
+def test_a_system_without_evidence_is_insufficient_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    estate = tmp_path / "estate"
+    estate.mkdir()
+    (estate / "inventory.yaml").write_text(INVENTORY_ONE_SYSTEM)
+    db = publish(estate, tmp_path / "estate.duckdb", date(2026, 11, 20))
+    monkeypatch.setenv(data.DB_ENV, str(db))
+
+    posture = rendered(page("posture"))
+    assert metrics(posture)["Insufficient evidence"] == "1" and metrics(posture)["Blocked"] == "1"
+    assert "(1 of those lack the evidence to decide)" in posture.info[0].value
+
+    system = rendered(page("system"))
+    assert system.selectbox(key="system").value == "lonely-system"
+    assert any(m.value.startswith("**Why:** insufficient evidence") for m in system.markdown)
+    captions = [c.value for c in system.caption]
+    assert "No audit events reached this system: the audit gate is unknown." in captions
+    assert "No credential of this system's agents was found in the inventories: identity is unknown." in captions
+    for module in ("frameworks", "explorer", "remediation", "exceptions", "data_page"):
+        assert rendered(page(module)).title[0].value == PAGES[module]
+
+
+# -- read-only, and a newer run without a restart ----------------------------------------------------------------
+
+
+def test_dashboard_reads_read_only_and_sees_a_newer_run_without_restart(
+        dashboard_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "estate.duckdb"
+    shutil.copyfile(dashboard_db, db)
+    monkeypatch.setenv(data.DB_ENV, str(db))
+    first_as_of = one(db, "SELECT as_of FROM run_context")
+    at = rendered(page("posture"))
+    assert at.caption[0].value.startswith(f"As of {first_as_of.isoformat()} · 36 systems")
+
+    # the dashboard's connection is read-only
+    key = data.run_key(db)
+    assert key is not None
+    with pytest.raises(duckdb.Error, match="read-only"):
+        data._estate(key).con.execute("CREATE TABLE written_by_the_dashboard (x INT)")
+
+    # a newer run, published to the same path while the dashboard holds the old one open
+    estate = tmp_path / "estate"
+    estate.mkdir()
+    (estate / "inventory.yaml").write_text(INVENTORY_ONE_SYSTEM)
+    newer = first_as_of + timedelta(days=7)
+    publish(estate, db, newer)
+    rendered(at)  # the same session, rerun: no restart
+    assert at.caption[0].value.startswith(f"As of {newer.isoformat()} · 1 systems")
+    assert metrics(at)["Blocked"] == str(one(db, "SELECT blocked FROM estate_summary")) == "1"
+    runs = rendered(page("data_page"))
+    shown = [d.date() for d in table(runs, "as_of", "published_at")["as_of"]]
+    assert shown[0] == newer and first_as_of in shown, "history carried into the new run"
