@@ -3,6 +3,13 @@
 # Works on a fresh machine with Python 3.11+; CI runs exactly this (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the end-to-end test drives the distribution's Chromium (Debian package `chromium`, /usr/bin/chromium)
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
