@@ -19,4 +19,6 @@ def schema_sql() -> str:
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    # evidence timestamps are stored as UTC; without this a TIMESTAMPTZ cast follows the machine's time zone
+    con.execute("SET TimeZone = 'UTC'")
     con.execute(schema_sql())

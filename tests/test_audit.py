@@ -43,8 +43,9 @@ def test_toolhive_tool_calls_with_delegation_chain_and_bad_line_quarantined(good
          "spiffe://acme.prod/ns/agents/sa/triage-agent", "alice@acme.example",
          ["spiffe://acme.prod/ns/agents/sa/triage-agent", "workflow:nightly-triage"], None, None, "req-7f1c",
          "success", 1),
+        # ToolHive's "anonymous" is an unauthenticated caller: no delegated user was proven
         ("22222222-3ab0-4aa9-ad14-bd5bb408005d", "2026-08-21 12:36:00", "github", "delete_repo", "triage-agent",
-         "anonymous", None, "deny", None, "req-8a2d", "denied", 3),
+         None, None, "deny", None, "req-8a2d", "denied", 3),
         ("44444444-camel", "2026-08-21 12:38:00", "github", "get_issue", "triage-agent", None, None, None, None,
          None, "success", 5),
     ]
@@ -73,6 +74,27 @@ def test_jsonrpc_captures_of_both_protocol_styles(good: LoadContext, source: str
                                                   trace: str, outcome: str) -> None:
     [row] = calls(good, "jsonrpc", source)
     assert (row[2], row[3], row[4], row[5], row[8], row[10]) == (server, tool, None, None, trace, outcome)
+
+
+def test_jsonrpc_responses_match_requests_within_their_session(tmp_path: Path) -> None:
+    """Each `initialize` opens a session and request ids start again: id 1 of session two is its own call."""
+    session = (AUDIT / "capture.session.jsonl").read_text().splitlines()
+    second = [line.replace('"isError":true', '"isError":false').replace("select 1", "select 2") for line in session]
+    (tmp_path / "erp.erp-db.session.jsonl").write_text("\n".join(session + second) + "\n")
+    ctx = load(tmp_path)
+    rows = [(r[10], r[11]) for r in calls(ctx, "jsonrpc", "erp.erp-db.session.jsonl")]
+    assert rows == [("failure", 3), ("success", 7)]
+
+
+def test_event_times_are_utc_whatever_the_connection_time_zone(tmp_path: Path) -> None:
+    shutil.copy(AUDIT / "toolhive.audit.jsonl", tmp_path)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'America/New_York'")
+    create_schema(con)
+    ctx = LoadContext(con=con, estate_root=tmp_path, scanner=SecretScanner(b"k" * 32))
+    load_family(ctx, "audit", audit, tmp_path)
+    first = con.execute("SELECT occurred_at::VARCHAR FROM tool_calls ORDER BY source_line LIMIT 1").fetchone()[0]
+    assert first == "2026-08-21 12:35:55.942091"  # the event's own UTC time, not shifted to New York
 
 
 def test_cloudtrail_records_document_plain_and_gzip(good: LoadContext) -> None:

@@ -33,7 +33,11 @@ def load(ctx: LoadContext, path: Path) -> int:
         """
         INSERT INTO tool_calls
         WITH msgs AS (
-            SELECT line_no, doc, doc->>'id' AS id, doc->>'method' AS method FROM audit_lines
+            -- a session capture restarts request ids in every session: each `initialize` opens a new one, and a
+            -- response answers the request with its id in the same session
+            SELECT line_no, doc, doc->>'id' AS id, doc->>'method' AS method,
+                   count(*) FILTER (WHERE doc->>'method' = 'initialize') OVER (ORDER BY line_no) AS session
+            FROM audit_lines
         ),
         server AS (
             SELECT coalesce(any_value(doc->>'$.result.serverInfo.name'),
@@ -41,10 +45,10 @@ def load(ctx: LoadContext, path: Path) -> int:
             FROM msgs WHERE method IS NULL
         ),
         responses AS (
-            SELECT id, any_value(CASE WHEN (doc->'error') IS NOT NULL THEN 'error'
+            SELECT session, id, any_value(CASE WHEN (doc->'error') IS NOT NULL THEN 'error'
                                       WHEN (doc->>'$.result.isError')::BOOLEAN THEN 'failure'
                                       ELSE 'success' END) AS outcome
-            FROM msgs WHERE method IS NULL AND id IS NOT NULL GROUP BY id
+            FROM msgs WHERE method IS NULL AND id IS NOT NULL GROUP BY session, id
         )
         SELECT
             ? || ':' || m.line_no,
@@ -62,7 +66,7 @@ def load(ctx: LoadContext, path: Path) -> int:
             r.outcome,
             ?,
             m.line_no
-        FROM msgs AS m LEFT JOIN responses AS r USING (id)
+        FROM msgs AS m LEFT JOIN responses AS r USING (session, id)
         WHERE m.method = 'tools/call'
         """,
         [source, fallback_server, source],

@@ -35,7 +35,8 @@ def load(ctx: LoadContext, path: Path) -> int:
             coalesce(doc->>'$.metadata.extra.backend_name', doc->>'component'),
             doc->>'$.target.name',
             coalesce(nullif(doc->>'$.delegation.chain[0].sub', ''), doc->>'$.subjects.client_name'),
-            coalesce(doc->>'$.subjects.user', doc->>'$.subjects.user_id'),
+            -- ToolHive names an unauthenticated caller "anonymous": no delegated user was proven
+            nullif(coalesce(doc->>'$.subjects.user', doc->>'$.subjects.user_id'), 'anonymous'),
             CASE WHEN json_array_length(doc->'$.delegation.chain') > 0 THEN
                 list_transform(from_json(doc->'$.delegation.chain', '["JSON"]'), lambda a: a->>'sub') END,
             coalesce(doc->>'$.target.resource', doc->>'$.data.request.params.arguments.resource'),
