@@ -103,7 +103,7 @@ class Estate:
 
     def arrow(self, query: str, params: Sequence[Any] | None = None) -> Any:
         """Like sql(), as a pyarrow Table."""
-        return self.con.execute(query, list(params or [])).fetch_arrow_table()
+        return self.con.sql(query, params=list(params or [])).to_arrow_table()
 
     def views(self) -> pd.DataFrame:
         """Every named view with its columns."""
