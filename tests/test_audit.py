@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -64,6 +65,16 @@ def test_otlp_spans_pivoted_from_attributes(good: LoadContext) -> None:
          "system:serviceaccount:orders:orders-agent", "bob@acme.example", None, "allow",
          "2671a17dca7b90af5b00c97d7fbff296", "sess-1", "success", 1),
     ]
+
+
+def test_pretty_printed_otlp_document_loads_the_same_spans(good: LoadContext, tmp_path: Path) -> None:
+    document = json.loads((AUDIT / "otlp.traces.json").read_text())
+    (tmp_path / "export.json").write_text(json.dumps(document, indent=2))
+    ctx = load(tmp_path)
+    assert ctx.quarantined == []
+    pretty = [r[1:-1] for r in calls(ctx, "otlp", "export.json")]
+    assert pretty == [r[1:-1] for r in calls(good, "otlp", "otlp.traces.json")]
+    assert [r[-1] for r in calls(ctx, "otlp", "export.json")] == [None]  # a span of a document has no line
 
 
 @pytest.mark.parametrize(("source", "server", "tool", "trace", "outcome"), [

@@ -8,10 +8,11 @@ policy decision from an `*.decision` / `agent.threat.detection.action` attribute
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from mcp_clearance.pipelines.audit._lines import first_json_line, read_json_lines
-from mcp_clearance.pipelines.base import LoadContext
+from mcp_clearance.pipelines.base import LoadContext, read_text
 
 FORMAT = "otlp"
 
@@ -21,8 +22,23 @@ def detect(path: Path, head: str) -> bool:
         head[:60].split()).startswith('{"resourceSpans"')
 
 
+def _is_pretty_document(head: str) -> bool:
+    """A pretty-printed export: the first line opens the document but is not a whole JSON value."""
+    try:
+        json.loads(first_json_line(head))
+    except ValueError:
+        return True
+    return False
+
+
 def load(ctx: LoadContext, path: Path) -> int:
-    read_json_lines(ctx, path)
+    if _is_pretty_document(read_text(path, 4096)):
+        # one (or several concatenated) indented ExportTraceServiceRequest documents: DuckDB's JSON reader
+        # takes them whole; their spans have no line of their own, so source_line stays NULL
+        ctx.con.execute("CREATE TEMP TABLE audit_lines AS SELECT NULL::BIGINT AS line_no, json AS doc "
+                        "FROM read_json_objects(?, format = 'auto')", [str(path)])
+    else:
+        read_json_lines(ctx, path)
     source = ctx.relative(path)
     before = ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0]
     ctx.con.execute(
