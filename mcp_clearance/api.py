@@ -141,7 +141,7 @@ class Estate:
 
     def gates(self, **filters: Any) -> pd.DataFrame:
         """Systems x gates with pass / fail / unknown counts and coverage."""
-        return self.view("gate_matrix", Filter(**filters))
+        return self.view("gate_matrix", Filter(**filters), order_by="tier, system_id, gate")
 
     def findings(self, include_suppressed: bool = True, **filters: Any) -> pd.DataFrame:
         """Check results with reasons and evidence (default: FAIL and UNKNOWN only)."""
@@ -154,10 +154,12 @@ class Estate:
 
     def credentials(self, **filters: Any) -> pd.DataFrame:
         """Credentials of each system's agents with lifetime against the tier limit."""
-        return self.view("credential_lifetimes", Filter(**filters), order_by="system_id, agent_id")
+        return self.view("credential_lifetimes", Filter(**filters),
+                         order_by="system_id, agent_id, source_format, credential_id")
 
     def tool_calls(self, system_id: str | None = None, limit: int | None = 10_000) -> pd.DataFrame:
-        return self.view("tool_calls_resolved", Filter(system_id=system_id), order_by="occurred_at", limit=limit)
+        return self.view("tool_calls_resolved", Filter(system_id=system_id), order_by="occurred_at, event_id",
+                         limit=limit)
 
     def delegation_coverage(self, **filters: Any) -> pd.DataFrame:
         return self.view("delegation_chain_coverage", Filter(**filters), order_by="system_id, agent_id")
@@ -176,7 +178,7 @@ class Estate:
 
     def deltas(self) -> pd.DataFrame:
         """New / unchanged / resolved / incomparable findings since the previous run."""
-        return self.view("finding_deltas", order_by="delta, system_id, check_id")
+        return self.view("finding_deltas", order_by="delta, system_id, check_id, resource")
 
     def trend(self) -> pd.DataFrame:
         return self.view("trend_per_run")
@@ -185,7 +187,7 @@ class Estate:
         return self.view("burn_down_per_team")
 
     def exceptions(self) -> pd.DataFrame:
-        return self.view("exceptions_audit", order_by="expires")
+        return self.view("exceptions_audit", order_by="expires, exception_id")
 
     def quarantine(self) -> pd.DataFrame:
         return self.sql("SELECT * FROM quarantine ORDER BY source_file, line")

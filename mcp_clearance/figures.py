@@ -50,11 +50,12 @@ def gate_matrix(estate: Estate, **filters: Any) -> go.Figure:
     data = estate.gates(**filters)
     codes = {"FAIL": 0, "UNKNOWN": 1, "PASS": 2}
     systems = list(dict.fromkeys(data["system_id"]))
-    z = [[codes[data[(data.system_id == s) & (data.gate == g)]["status"].iloc[0]] for g in GATE_ORDER]
-         for s in systems]
-    text = [[data[(data.system_id == s) & (data.gate == g)]["status"].iloc[0] for g in GATE_ORDER] for s in systems]
+    gates = [g for g in GATE_ORDER if g in set(data["gate"])]
+    status = data.pivot(index="system_id", columns="gate", values="status").reindex(index=systems, columns=gates)
+    text = status.fillna("UNKNOWN").values.tolist()  # a gate with no result is unknown, never a pass
+    z = [[codes[cell] for cell in row] for row in text]
     fig = go.Figure(go.Heatmap(
-        z=z, x=GATE_ORDER, y=systems, text=text, texttemplate="%{text}", showscale=False, zmin=0, zmax=2,
+        z=z, x=gates, y=systems, text=text, texttemplate="%{text}", showscale=False, zmin=0, zmax=2,
         colorscale=[[0, STATUS_COLOURS["FAIL"]], [0.5, STATUS_COLOURS["UNKNOWN"]], [1, STATUS_COLOURS["PASS"]]],
     ))
     fig.update_yaxes(autorange="reversed")

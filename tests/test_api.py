@@ -35,9 +35,11 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 def test_api_answers_are_the_views_read_with_plain_duckdb(estate: Estate, sample_db: Path) -> None:
     same(estate.verdicts(), plain(sample_db, "SELECT * FROM verdicts ORDER BY tier, system_id"))
     same(estate.summary(), plain(sample_db, "SELECT * FROM estate_summary"))
-    same(estate.gates(gate="audit"), plain(sample_db, "SELECT * FROM gate_matrix WHERE gate = 'audit'"))
+    same(estate.gates(gate="audit"),
+         plain(sample_db, "SELECT * FROM gate_matrix WHERE gate = 'audit' ORDER BY tier, system_id"))
     same(estate.credentials(tier=1),
-         plain(sample_db, "SELECT * FROM credential_lifetimes WHERE tier = 1 ORDER BY system_id, agent_id"))
+         plain(sample_db, "SELECT * FROM credential_lifetimes WHERE tier = 1 "
+                           "ORDER BY system_id, agent_id, source_format, credential_id"))
     same(estate.framework_status("owasp_mcp_top10_2025"),
          plain(sample_db, "SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position",
                "owasp_mcp_top10_2025"))
@@ -82,6 +84,10 @@ def test_figures_are_plotly_figures_of_the_same_numbers(estate: Estate) -> None:
     plotted = sum(sum(trace.y) if trace.orientation != "h" else sum(trace.x) for trace in fig.data)
     assert plotted == len(estate.verdicts())
     assert isinstance(estate.figure("credential_lifetimes", system_id="legacy-erp"), go.Figure)
+    audit = estate.figure("gate_matrix", gate="audit").data[0]
+    expected = estate.gates(gate="audit")
+    assert list(audit.x) == ["audit"] and list(audit.y) == expected["system_id"].tolist()
+    assert [row[0] for row in audit.text] == expected["status"].tolist()
     with pytest.raises(KeyError):
         estate.figure("no_such_figure")
 
