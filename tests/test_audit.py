@@ -77,6 +77,16 @@ def test_pretty_printed_otlp_document_loads_the_same_spans(good: LoadContext, tm
     assert [r[-1] for r in calls(ctx, "otlp", "export.json")] == [None]  # a span of a document has no line
 
 
+def test_otlp_span_with_a_repeated_attribute_keeps_the_first_value(good: LoadContext, tmp_path: Path) -> None:
+    document = json.loads((AUDIT / "otlp.traces.json").read_text())
+    span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    span["attributes"].append({"key": "enduser.id", "value": {"stringValue": "mallory@acme.example"}})
+    (tmp_path / "repeated.json").write_text(json.dumps(document))
+    ctx = load(tmp_path)
+    assert ctx.quarantined == []
+    assert [r[5] for r in calls(ctx, "otlp", "repeated.json")] == ["bob@acme.example"]
+
+
 @pytest.mark.parametrize(("source", "server", "tool", "trace", "outcome"), [
     ("capture.session.jsonl", "erp-db", "execute_sql", "124c2d55c2471e41dc8ec91416e9854c", "failure"),
     ("capture.stateless.jsonl", "datasets", "list_datasets", "7a3bf668e6e067abf666945e22c7f595", "success"),

@@ -58,19 +58,26 @@ def load(ctx: LoadContext, path: Path) -> int:
                    unnest(from_json(s->'spans', '["JSON"]')) AS sp
             FROM ss
         ),
-        attrs AS (
+        entries AS (
             SELECT line_no, service, sp,
-                   map_from_entries(list_transform(from_json(sp->'attributes', '["JSON"]'),
+                   list_transform(from_json(sp->'attributes', '["JSON"]'),
                        lambda a: {'k': a->>'key', 'v': coalesce(a->>'$.value.stringValue', a->>'$.value.intValue',
-                                                                 a->>'$.value.boolValue')})) AS m
+                                                                 a->>'$.value.boolValue')}) AS kv
             FROM spans
+        ),
+        attrs AS (
+            -- a key repeated in one span keeps its first value (a map cannot hold it twice)
+            SELECT line_no, service, sp,
+                   map_from_entries(list_filter(kv, lambda e, i: list_position(list_transform(kv, lambda x: x.k),
+                                                                               e.k) = i)) AS m
+            FROM entries
         )
         SELECT
             coalesce(sp->>'traceId', '') || ':' || coalesce(sp->>'spanId', line_no::VARCHAR),
             make_timestamp(((sp->>'startTimeUnixNano')::HUGEINT // 1000)::BIGINT),
             'otlp',
             coalesce(m['mcp.server.name'], service),
-            coalesce(m['gen_ai.tool.name'], regexp_extract(sp->>'name', '^tools/call (.+)$', 1)),
+            coalesce(m['gen_ai.tool.name'], nullif(regexp_extract(sp->>'name', '^tools/call (.+)$', 1), '')),
             coalesce(m['gen_ai.agent.id'], m['gen_ai.agent.name']),
             coalesce(m['enduser.id'], m['user.id']),
             NULL,
