@@ -105,6 +105,14 @@ class Estate:
         """Like sql(), as a pyarrow Table."""
         return self.con.sql(query, params=list(params or [])).to_arrow_table()
 
+    def polars(self, query: str, params: Sequence[Any] | None = None) -> Any:
+        """Like sql(), as a Polars DataFrame (Polars is optional: `pip install polars`)."""
+        try:
+            import polars  # noqa: F401 -- DuckDB's .pl() needs it importable
+        except ImportError:
+            raise ImportError("Estate.polars() needs Polars: pip install polars") from None
+        return self.con.sql(query, params=list(params or [])).pl()
+
     def views(self) -> pd.DataFrame:
         """Every named view with its columns."""
         return self.sql(

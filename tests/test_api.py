@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
+import polars as pl
 import pyarrow as pa
 import pytest
 
@@ -64,10 +65,13 @@ def test_default_findings_are_the_open_questions(estate: Estate) -> None:
     assert set(estate.findings()["status"]) == {"FAIL", "UNKNOWN"}
 
 
-def test_sql_and_arrow_take_parameters(estate: Estate) -> None:
-    frame = estate.sql("SELECT system_id FROM verdicts WHERE verdict = ? ORDER BY 1", ["CLEARED"])
-    table = estate.arrow("SELECT system_id FROM verdicts WHERE verdict = ? ORDER BY 1", ["CLEARED"])
+def test_sql_arrow_and_polars_take_parameters(estate: Estate) -> None:
+    query = "SELECT system_id FROM verdicts WHERE verdict = ? ORDER BY 1"
+    frame = estate.sql(query, ["CLEARED"])
+    table = estate.arrow(query, ["CLEARED"])
     assert isinstance(table, pa.Table) and table.column("system_id").to_pylist() == frame["system_id"].tolist()
+    polars_frame = estate.polars(query, ["CLEARED"])
+    assert isinstance(polars_frame, pl.DataFrame) and polars_frame["system_id"].to_list() == frame["system_id"].tolist()
     assert len(frame) == int(estate.summary().iloc[0]["cleared"])
 
 
