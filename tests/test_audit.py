@@ -107,6 +107,31 @@ def test_jsonrpc_responses_match_requests_within_their_session(tmp_path: Path) -
     assert rows == [("failure", 3), ("success", 7)]
 
 
+def test_jsonrpc_capture_is_recognised_whatever_the_key_order_and_named_by_its_file(tmp_path: Path) -> None:
+    """Clients serialise `jsonrpc` anywhere in the object; a capture without serverInfo takes the file's name."""
+    lines = [
+        '{"method":"tools/call","params":{"name":"list_schemas","arguments":{}},"jsonrpc":"2.0","id":7}',
+        '{"id":7,"jsonrpc":"2.0","result":{"content":[],"isError":false}}',
+    ]
+    (tmp_path / "erp-db.session.jsonl").write_text("\n".join(lines) + "\n")
+    ctx = load(tmp_path)
+    assert ctx.quarantined == []
+    [row] = calls(ctx, "jsonrpc", "erp-db.session.jsonl")
+    assert (row[2], row[3], row[10]) == ("erp-db", "list_schemas", "success")
+
+
+@pytest.mark.parametrize(("logged", "stored"), [("BLOCK", "deny"), ("Denied", "deny"), ("allow", "allow"),
+                                                ("Permitted", "allow"), ("log_only", "log_only")])
+def test_policy_decisions_are_normalised(tmp_path: Path, logged: str, stored: str) -> None:
+    document = json.loads((AUDIT / "otlp.traces.json").read_text())
+    span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    span["attributes"] = [a for a in span["attributes"] if not a["key"].endswith("decision")]
+    span["attributes"].append({"key": "agent.threat.detection.action", "value": {"stringValue": logged}})
+    (tmp_path / "spans.json").write_text(json.dumps(document))
+    [row] = calls(load(tmp_path), "otlp", "spans.json")
+    assert row[7] == stored
+
+
 def test_event_times_are_utc_whatever_the_connection_time_zone(tmp_path: Path) -> None:
     shutil.copy(AUDIT / "toolhive.audit.jsonl", tmp_path)
     con = duckdb.connect()

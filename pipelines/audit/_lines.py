@@ -7,7 +7,9 @@ quarantine with their line number in one statement. No Python loop touches an ev
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from mcp_clearance.pipelines.base import BadRecord, LoadContext
 
@@ -62,3 +64,21 @@ def first_json_line(head: str) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+def first_json_object(head: str) -> dict[str, Any] | None:
+    """The first non-blank line as a JSON object, whatever its key order; None when it is not one."""
+    try:
+        doc = json.loads(first_json_line(head))
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def policy_decision(value_sql: str) -> str:
+    """SQL normalising a logged policy decision: the denial and approval spellings of gateways and guardrails
+    become `deny` / `allow` (SC-07 counts denials); anything else is kept, lower-cased; NULL stays NULL."""
+    return (f"CASE WHEN lower({value_sql}) IN ('deny', 'denied', 'block', 'blocked', 'reject', 'rejected', "
+            f"'forbid', 'forbidden') THEN 'deny' "
+            f"WHEN lower({value_sql}) IN ('allow', 'allowed', 'permit', 'permitted', 'pass', 'approved') THEN 'allow' "
+            f"ELSE lower({value_sql}) END")

@@ -50,7 +50,7 @@ def load(ctx: LoadContext, path: Path) -> int:
             FROM (
                 SELECT unnest(from_json(json->'Records', '["JSON"]')) AS e,
                        generate_subscripts(from_json(json->'Records', '["JSON"]'), 1) AS n
-                FROM read_json_objects(?, format = 'auto')
+                FROM read_json_objects(?, format = 'auto', maximum_object_size = 1073741824)
             )
             """,
             [source, source, str(path)],

@@ -11,23 +11,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcp_clearance.pipelines.audit._lines import first_json_line, read_json_lines
+from mcp_clearance.pipelines.audit._lines import first_json_object, read_json_lines
 from mcp_clearance.pipelines.base import LoadContext
 
 FORMAT = "jsonrpc"
 
 
 def detect(path: Path, head: str) -> bool:
-    line = "".join(first_json_line(head)[:30].split())
-    return line.startswith('{"jsonrpc":"2.0"')
+    doc = first_json_object(head)
+    return doc is not None and doc.get("jsonrpc") == "2.0"
 
 
 def load(ctx: LoadContext, path: Path) -> int:
     read_json_lines(ctx, path)
     source = ctx.relative(path)
-    # the file name's server segment (<system>.<server>.<style>.jsonl) when the capture never names it
-    parts = path.name.split(".")
-    fallback_server = parts[1] if len(parts) > 3 else parts[0]
+    # the file name's server segment when the capture never names it: <system>.<server>.<style>.jsonl,
+    # <server>.<style>.jsonl or <server>.jsonl (with or without .gz)
+    parts = path.name.removesuffix(".gz").removesuffix(".jsonl").removesuffix(".json").split(".")
+    fallback_server = parts[1] if len(parts) >= 3 else parts[0]
     before = ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0]
     ctx.con.execute(
         """

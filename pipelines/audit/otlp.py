@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mcp_clearance.pipelines.audit._lines import first_json_line, read_json_lines
+from mcp_clearance.pipelines.audit._lines import first_json_line, first_json_object, policy_decision, read_json_lines
 from mcp_clearance.pipelines.base import LoadContext, read_text
 
 FORMAT = "otlp"
 
 
 def detect(path: Path, head: str) -> bool:
-    return "".join(first_json_line(head)[:40].split()).startswith('{"resourceSpans"') or "".join(
-        head[:60].split()).startswith('{"resourceSpans"')
+    doc = first_json_object(head)
+    if doc is not None:
+        return "resourceSpans" in doc
+    return "".join(head[:60].split()).startswith('{"resourceSpans"')  # a pretty-printed export
 
 
 def _is_pretty_document(head: str) -> bool:
@@ -36,7 +38,7 @@ def load(ctx: LoadContext, path: Path) -> int:
         # one (or several concatenated) indented ExportTraceServiceRequest documents: DuckDB's JSON reader
         # takes them whole; their spans have no line of their own, so source_line stays NULL
         ctx.con.execute("CREATE TEMP TABLE audit_lines AS SELECT NULL::BIGINT AS line_no, json AS doc "
-                        "FROM read_json_objects(?, format = 'auto')", [str(path)])
+                        "FROM read_json_objects(?, format = 'auto', maximum_object_size = 1073741824)", [str(path)])
     else:
         read_json_lines(ctx, path)
     source = ctx.relative(path)
@@ -82,7 +84,8 @@ def load(ctx: LoadContext, path: Path) -> int:
             coalesce(m['enduser.id'], m['user.id']),
             NULL,
             m['mcp.resource.uri'],
-            lower(coalesce(m['authz.decision'], m['policy.decision'], m['agent.threat.detection.action'])),
+            """ + policy_decision("coalesce(m['authz.decision'], m['policy.decision'], "
+                                  "m['agent.threat.detection.action'])") + """,
             sp->>'traceId',
             coalesce(m['mcp.session.id'], m['jsonrpc.request.id']),
             CASE WHEN sp->>'$.status.code' IN ('2', 'STATUS_CODE_ERROR') THEN 'error' ELSE 'success' END,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcp_clearance.pipelines.audit._lines import first_json_line, read_json_lines
+from mcp_clearance.pipelines.audit._lines import first_json_line, policy_decision, read_json_lines
 from mcp_clearance.pipelines.base import LoadContext
 
 FORMAT = "toolhive"
@@ -42,8 +42,7 @@ def load(ctx: LoadContext, path: Path) -> int:
             coalesce(doc->>'$.target.resource', doc->>'$.data.request.params.arguments.resource'),
             CASE
                 WHEN doc->>'outcome' = 'denied' THEN 'deny'
-                WHEN coalesce(doc->>'$.authz.decision', doc->>'$.policy.decision') IS NOT NULL
-                    THEN lower(coalesce(doc->>'$.authz.decision', doc->>'$.policy.decision'))
+                ELSE """ + policy_decision("coalesce(doc->>'$.authz.decision', doc->>'$.policy.decision')") + """
             END,
             doc->>'$.trace_id',
             doc->>'$.source.extra.request_id',
