@@ -151,10 +151,21 @@ class Estate:
         """Systems x gates with pass / fail / unknown counts and coverage."""
         return self.view("gate_matrix", Filter(**filters), order_by="tier, system_id, gate")
 
-    def findings(self, include_suppressed: bool = True, **filters: Any) -> pd.DataFrame:
-        """Check results with reasons and evidence (default: FAIL and UNKNOWN only)."""
+    def findings(self, include_suppressed: bool = True, requirement: str | Sequence[str] | None = None,
+                 **filters: Any) -> pd.DataFrame:
+        """Check results with reasons and evidence (default: FAIL and UNKNOWN only).
+
+        `requirement` ("<framework_id> <requirement_id>", e.g. "owasp_mcp_top10_2025 MCP01:2025", or a list)
+        keeps the findings of the checks mapped to those framework requirements.
+        """
         filters.setdefault("status", ["FAIL", "UNKNOWN"])
         frame = self.view("findings", Filter(**filters), order_by="system_id, check_id, resource")
+        if requirement is not None:
+            wanted = [requirement] if isinstance(requirement, str) else list(requirement)
+            mapped = self.sql("SELECT DISTINCT check_id FROM framework_requirements "
+                              "WHERE check_id IS NOT NULL AND list_contains(?, framework_id || ' ' || requirement_id)",
+                              [wanted])
+            frame = frame[frame["check_id"].isin(mapped["check_id"])]
         return frame if include_suppressed else frame[~frame["suppressed"]]
 
     def path_to_clearance(self, system_id: str | None = None) -> pd.DataFrame:

@@ -61,6 +61,18 @@ def test_filters_narrow_on_the_columns_a_view_has(estate: Estate) -> None:
     assert len(estate.verdicts()) == 36
 
 
+def test_findings_by_framework_requirement(estate: Estate, sample_db: Path) -> None:
+    requirement = "owasp_mcp_top10_2025 MCP01:2025"
+    got = estate.findings(requirement=requirement)
+    want = plain(sample_db, "SELECT * FROM findings WHERE status IN ('FAIL', 'UNKNOWN') AND check_id IN "
+                            "(SELECT check_id FROM framework_requirements "
+                            " WHERE framework_id || ' ' || requirement_id = ?) "
+                            "ORDER BY system_id, check_id, resource", requirement)
+    assert len(want) > 0
+    same(got, want)
+    assert estate.findings(requirement="owasp_mcp_top10_2025 no-such-requirement").empty
+
+
 def test_default_findings_are_the_open_questions(estate: Estate) -> None:
     assert set(estate.findings()["status"]) == {"FAIL", "UNKNOWN"}
 
