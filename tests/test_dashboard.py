@@ -28,6 +28,7 @@ from mcp_clearance.dashboard import data
 from mcp_clearance.dashboard.style import LABELS
 from mcp_clearance.figures import VERDICT_COLOURS
 from mcp_clearance.run import run
+from mcp_clearance.sample_estate import planted_secrets
 
 ROOT = Path(__file__).parent.parent
 FRAMEWORK_FILES = sorted(p.stem for p in (ROOT / "frameworks").glob("*.yaml"))
@@ -346,6 +347,30 @@ def test_system_page_from_the_url(db: Path) -> None:
     assert at.query_params["system"] == other
     assert len(table(at, "check_id", "title", "status", "resource")) == one(
         db, "SELECT count(*) FROM findings WHERE system_id = ?", other)
+
+
+def test_pages_show_secrets_only_redacted(db: Path) -> None:
+    """The System and Explorer pages of every system with a literal secret in its configs (ID-04) show the
+    redacted form and the fingerprint, never the secret the sample planted."""
+    planted = planted_secrets()
+    leaky = [r[0] for r in sql(db, "SELECT DISTINCT system_id FROM findings WHERE check_id = 'ID-04' "
+                                    "AND status = 'FAIL' ORDER BY 1")]
+    assert planted and leaky
+
+    def shown(at: AppTest) -> str:
+        parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+        parts += [d.value.to_csv() for d in at.dataframe]
+        return "\n".join(parts)
+
+    explorer = page("explorer")
+    explorer.query_params["check_id"] = "ID-04"
+    text = shown(rendered(explorer))
+    for system_id in leaky:
+        at = page("system")
+        at.query_params["system"] = system_id
+        text += shown(rendered(at))
+    assert "****[" in text and "hmac:" in text  # the redacted forms are there ...
+    assert [s for s in planted if s in text] == []  # ... the secrets are not
 
 
 def test_remediation_page_counts_open_findings_per_team(db: Path) -> None:
