@@ -1,5 +1,6 @@
--- For every run in the history, what changed against the run before it, by the same rules as
--- finding_deltas (new / unchanged / resolved / incomparable): the remediation trend per run.
+-- For every run in the history, what changed against the run before it (new / unchanged / resolved /
+-- incomparable, defined in finding_deltas.sql): the remediation trend per run. A published database
+-- always holds its own run in findings_history (run.record_run), so finding_deltas reads the latest pair here.
 CREATE OR REPLACE VIEW finding_changes_per_run AS
 WITH pairs AS (
     SELECT as_of, lag(as_of) OVER (ORDER BY as_of) AS previous_as_of
