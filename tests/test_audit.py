@@ -77,6 +77,17 @@ def test_pretty_printed_otlp_document_loads_the_same_spans(good: LoadContext, tm
     assert [r[-1] for r in calls(ctx, "otlp", "export.json")] == [None]  # a span of a document has no line
 
 
+def test_long_compact_otlp_lines_stay_json_lines(good: LoadContext, tmp_path: Path) -> None:
+    """A batched export line longer than any sniffing window is still read line by line, with line numbers."""
+    document = json.loads((AUDIT / "otlp.traces.json").read_text())
+    document["resourceSpans"][0]["resource"]["attributes"].append(
+        {"key": "padding", "value": {"stringValue": "x" * 10_000}})
+    (tmp_path / "batch.json").write_text(json.dumps(document) + "\n" + "{not json\n")
+    ctx = load(tmp_path)
+    assert [r[-1] for r in calls(ctx, "otlp", "batch.json")] == [1]
+    assert ctx.quarantined == [("batch.json", "audit", 2, "not valid JSON")]
+
+
 def test_otlp_span_with_a_repeated_attribute_keeps_the_first_value(good: LoadContext, tmp_path: Path) -> None:
     document = json.loads((AUDIT / "otlp.traces.json").read_text())
     span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]

@@ -8,7 +8,6 @@ policy decision from an `*.decision` / `agent.threat.detection.action` attribute
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from mcp_clearance.pipelines.audit._lines import first_json_line, first_json_object, policy_decision, read_json_lines
@@ -24,17 +23,10 @@ def detect(path: Path, head: str) -> bool:
     return "".join(head[:60].split()).startswith('{"resourceSpans"')  # a pretty-printed export
 
 
-def _is_pretty_document(head: str) -> bool:
-    """A pretty-printed export: the first line opens the document but is not a whole JSON value."""
-    try:
-        json.loads(first_json_line(head))
-    except ValueError:
-        return True
-    return False
-
-
 def load(ctx: LoadContext, path: Path) -> int:
-    if _is_pretty_document(read_text(path, 4096)):
+    # pretty-printers (jq, json.dumps(indent=...), Go's MarshalIndent) put the opening brace alone on the first
+    # line; a compact line of any length is JSON lines
+    if first_json_line(read_text(path, 4096)) == "{":
         # one (or several concatenated) indented ExportTraceServiceRequest documents: DuckDB's JSON reader
         # takes them whole; their spans have no line of their own, so source_line stays NULL
         ctx.con.execute("CREATE TEMP TABLE audit_lines AS SELECT NULL::BIGINT AS line_no, json AS doc "
