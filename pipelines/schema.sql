@@ -146,6 +146,15 @@ CREATE TABLE connector_servers (
     package_pinned BOOLEAN             -- NULL when nothing is launched from a registry
 );
 
+-- One row per connector config file a client module read, servers or not: how it was recognised.
+CREATE TABLE connector_sources (
+    source_file    VARCHAR NOT NULL,
+    client         VARCHAR NOT NULL,   -- the client it was read as
+    client_candidates VARCHAR[] NOT NULL, -- every client the evidence allows, best first; one when certain
+    detection      VARCHAR,            -- the path and content signals that decided
+    servers        INTEGER NOT NULL    -- servers loaded (0: the client's ordinary file, no MCP servers)
+);
+
 -- One row per value a server definition carries (env, header, arg, url, command).
 CREATE TABLE connector_values (
     connector_id   VARCHAR NOT NULL,

@@ -16,13 +16,8 @@ import pytest
 
 from mcp_clearance.pipelines import connectors, tool_listings
 from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, load_family
-from mcp_clearance.pipelines.connectors._common import (
-    identify,
-    launched_package,
-    normalise_transport,
-    parse,
-    split_command,
-)
+from mcp_clearance.pipelines.connectors._common import detect_client, identify, normalise_transport, parse
+from mcp_clearance.pipelines.connectors._launchers import launched_package
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONNECTORS = FIXTURES / "connectors"
@@ -77,7 +72,8 @@ def test_every_client_has_one_module_in_priority_order() -> None:
     assert {m.FORMAT for m in modules} == CLIENTS
     assert [m.PRIORITY for m in modules] == sorted(m.PRIORITY for m in modules)
     for module in modules:
-        assert callable(module.detect) and callable(module.load) and callable(module.content_match)
+        assert callable(module.detect) and callable(module.load) and callable(module.content_signals)
+        assert module.SYNTAXES and module.PATHS
 
 
 @pytest.mark.parametrize(("relative", "client"), [
@@ -522,12 +518,6 @@ def test_launched_package_and_pinning(command: str, args: list[str], expected: t
     assert launched_package(command, args) == expected
 
 
-def test_a_command_line_in_the_command_field_is_split() -> None:
-    assert split_command("npx -y pkg@1.0.0", ["--x"]) == ("npx", ["-y", "pkg@1.0.0", "--x"])
-    assert split_command("C:\\Program Files\\tool.exe", []) == ("C:\\Program Files\\tool.exe", [])
-    assert split_command("npx", ["a"]) == ("npx", ["a"])
-
-
 def test_connector_id_is_md5_of_file_scope_project_and_name(ctx: LoadContext) -> None:
     load(ctx, "claude_code")
     row = servers(ctx, "%/.claude.json")["pg-prod"]
@@ -583,3 +573,151 @@ def test_bad_tool_listings_are_quarantined(ctx: LoadContext) -> None:
 def test_missing_tool_listings_folder_loads_nothing(ctx: LoadContext, tmp_path: Path) -> None:
     tool_listings.load(ctx, tmp_path / "absent")
     assert ctx.sources == [] and ctx.quarantined == []
+
+
+# Issue 11: ordinary client files, path-weighted detection, whole commands, wrapped launchers ---------
+
+
+def sources(ctx: LoadContext) -> dict[str, tuple[str, list[str], int]]:
+    return {f: (c, cand, n) for f, c, cand, n in ctx.con.execute(
+        "SELECT source_file, client, client_candidates, servers FROM connector_sources").fetchall()}
+
+
+@pytest.mark.parametrize(("relative", "text", "client"), [
+    ("Library/Application Support/Code/User/settings.json",
+     '// VS Code user settings\n{"editor.fontSize": 14, "workbench.colorTheme": "Default Dark+",}', "vscode"),
+    (".config/Code/User/settings.json", '{"files.autoSave": "afterDelay"}', "vscode"),
+    (".vscode/settings.json", '{"python.defaultInterpreterPath": ".venv/bin/python"}', "vscode"),
+    ("Library/Application Support/Claude/claude_desktop_config.json",
+     '{"preferences": {"sidebarMode": "task"}, "globalShortcut": "Alt+Space"}', "claude_desktop"),
+    (".config/zed/settings.json", '// Zed settings\n{"theme": "One Dark", "vim_mode": true}', "zed"),
+    (".zed/settings.json", '{"tab_size": 2}', "zed"),
+    (".gemini/settings.json", '{"general": {"preferredEditor": "vscode"}, "ui": {"theme": "GitHub"}}', "gemini_cli"),
+    (".codex/config.toml", 'model = "o3"\napproval_policy = "on-request"\n', "codex"),
+    (".claude.json", '{"numStartups": 4, "projects": {"/srv/app": {"hasTrustDialogAccepted": true}}}', "claude_code"),
+    (".cursor/mcp.json", '{"mcpServers": {}}', "cursor"),
+    ("Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json", '{"mcpServers": {}}', "cline"),
+    (".continue/config.yaml", "name: Local Assistant\nversion: 1.0.0\nschema: v1\nmodels: []\n", "continue"),
+])
+def test_a_clients_ordinary_file_without_servers_is_its_source_with_zero_servers(
+        ctx: LoadContext, tmp_path: Path, relative: str, text: str, client: str) -> None:
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    load_family(ctx, "connectors", connectors, tmp_path)
+    assert ctx.quarantined == []
+    assert formats(ctx) == {ctx.relative(path): client}
+    assert sources(ctx)[ctx.relative(path)][0::2] == (client, 0)
+
+
+@pytest.mark.parametrize(("relative", "content", "client"), [
+    # `disabled` is a Cline key, but Desktop and Windsurf accept it: their documented path decides
+    ("Library/Application Support/Claude/claude_desktop_config.json",
+     {"mcpServers": {"fs": {"command": "npx", "args": ["-y", "pkg"], "disabled": False}}}, "claude_desktop"),
+    (".codeium/windsurf/mcp_config.json",
+     {"mcpServers": {"fs": {"command": "npx", "args": ["-y", "pkg"], "disabled": True}}}, "windsurf"),
+    # a .mcp.json is Claude Code's even when a server carries Cline's alwaysAllow
+    ("repo/.mcp.json", {"mcpServers": {"ahk": {"command": "node", "alwaysAllow": ["x"]}}}, "claude_code"),
+])
+def test_the_documented_path_outweighs_a_key_another_client_shares(tmp_path: Path, relative: str,
+                                                                  content: dict[str, Any], client: str) -> None:
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content))
+    found = detect_client(path, path.read_text())
+    assert found is not None and found.client == client and found.candidates == (client,)
+
+
+def test_codex_projects_trust_level_is_codex_not_claude_code(tmp_path: Path) -> None:
+    for relative in (".codex/config.toml", "unlabelled/config.toml"):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('model = "gpt-5"\n\n[projects."/Users/alice/src/app"]\ntrust_level = "trusted"\n')
+        found = detect_client(path, path.read_text())
+        assert found is not None and found.client == "codex" and "claude_code" not in found.candidates
+
+
+def test_a_file_two_clients_could_own_records_both(ctx: LoadContext, tmp_path: Path) -> None:
+    # VS Code's servers map in a file named like Desktop's: read as VS Code, Desktop kept as a candidate
+    path = tmp_path / "claude_desktop_config.json"
+    path.write_text(json.dumps({"servers": {"x": {"type": "stdio", "command": "uvx", "args": ["mcp-server-time"]}}}))
+    load_family(ctx, "connectors", connectors, tmp_path)
+    assert sources(ctx)[ctx.relative(path)] == ("vscode", ["vscode", "claude_desktop"], 1)
+    note = ctx.con.execute("SELECT detection FROM connector_sources").fetchone()[0]
+    assert "also possible: claude_desktop" in note and "path claude_desktop_config.json" not in note
+
+
+def test_an_untyped_generic_file_lists_every_client_it_could_be(tmp_path: Path) -> None:
+    path = tmp_path / "mcp.json"
+    path.write_text(json.dumps({"mcpServers": {"x": {"command": "uvx", "args": ["mcp-server-time"]}}}))
+    found = detect_client(path, path.read_text())
+    assert found is not None and found.client == "claude_desktop"
+    assert set(found.candidates) >= {"claude_desktop", "cursor", "windsurf", "cline", "claude_code", "gemini_cli"}
+
+
+@pytest.mark.parametrize("client_path", [
+    "Library/Application Support/Claude/claude_desktop_config.json", ".cursor/mcp.json", ".vscode/mcp.json",
+    ".codeium/windsurf/mcp_config.json", "cline_mcp_settings.json", ".gemini/settings.json", ".mcp.json",
+    ".config/zed/settings.json", ".codex/config.toml", ".continue/config.yaml",
+])
+def test_a_command_with_spaces_is_kept_whole(ctx: LoadContext, tmp_path: Path, client_path: str) -> None:
+    command = "~/Library/Application Support/Acme Tools/bin/acme-mcp"
+    server = {"command": command, "args": ["--stdio"]}
+    if client_path.endswith(".toml"):
+        text = f'[mcp_servers.acme]\ncommand = "{command}"\nargs = ["--stdio"]\n'
+    elif client_path.endswith(".yaml"):
+        text = f'mcpServers:\n  - name: acme\n    command: "{command}"\n    args: ["--stdio"]\n'
+    else:
+        key = "servers" if "vscode" in client_path else "context_servers" if "zed" in client_path else "mcpServers"
+        text = json.dumps({key: {"acme": server}})
+    path = tmp_path / client_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    load_family(ctx, "connectors", connectors, tmp_path)
+    row = servers(ctx)["acme"]
+    assert (row["command"], row["args"], row["package_pinned"]) == (command, ["--stdio"], None)
+
+
+@pytest.mark.parametrize(("command", "args", "expected"), [
+    ("cmd", ["/c", "npx", "-y", "@scope/pkg"], ("@scope/pkg", None, False)),
+    ("cmd.exe", ["/C", "npx -y pkg@1.2.3"], ("pkg", "1.2.3", True)),
+    ("bash", ["-c", "npx -y pkg@1.2"], ("pkg", "1.2", False)),
+    ("/bin/sh", ["-c", "exec npx -y pkg@1.2.3"], (None, None, None)),  # `exec` is a shell builtin: not unwrapped
+    ("sh", ["-c", "uvx mcp-server-time==0.6.2"], ("mcp-server-time", "0.6.2", True)),
+    ("zsh", ["-lc", "env FOO=1 npx tavily-mcp@0.1.3"], ("tavily-mcp", "0.1.3", True)),
+    ("powershell", ["-Command", "npx -y pkg"], ("pkg", None, False)),
+    ("uv", ["run", "--with", "fastmcp", "fastmcp", "run", "server.py"], ("fastmcp", None, False)),
+    ("uv", ["run", "--with", "fastmcp==2.3.0", "fastmcp", "run", "server.py"], ("fastmcp", "2.3.0", True)),
+    ("uv", ["run", "--with=httpx==0.28.1,fastmcp", "server.py"], ("fastmcp", None, False)),
+    ("uv", ["--directory", "/srv/app", "run", "server.py"], (None, None, None)),
+    ("uvx", ["--from", "git+https://github.com/oraios/serena", "serena-mcp-server"],
+     ("git+https://github.com/oraios/serena", None, False)),
+    ("uvx", ["--from", "awslabs.core==1.0.2", "core-mcp"], ("awslabs.core", "1.0.2", True)),
+    ("pipx", ["run", "mcp-server-fetch==2025.4.7"], ("mcp-server-fetch", "2025.4.7", True)),
+    ("npm", ["exec", "--yes", "--", "@playwright/mcp@0.0.29"], ("@playwright/mcp", "0.0.29", True)),
+    ("npm", ["exec", "--package=task-master-ai", "task-master-ai"], ("task-master-ai", None, False)),
+    ("npm", ["x", "pkg@latest"], ("pkg", "latest", False)),
+    ("pnpm", ["dlx", "pkg@2.0.0"], ("pkg", "2.0.0", True)),
+    ("yarn", ["dlx", "pkg"], ("pkg", None, False)),
+    ("bunx", ["@playwright/mcp@latest"], ("@playwright/mcp", "latest", False)),
+    ("bun", ["x", "chrome-devtools-mcp@0.8.1"], ("chrome-devtools-mcp", "0.8.1", True)),
+    ("npx", ["-y", "--package=task-master-ai", "task-master-ai"], ("task-master-ai", None, False)),
+    ("docker", ["run", "--rm", "-i", "-e", "TOKEN", "ghcr.io/github/github-mcp-server"],
+     ("ghcr.io/github/github-mcp-server", None, False)),
+    ("docker", ["run", "--rm", "-p", "8080:8080", "mcp/sql-lite:latest"], ("mcp/sql-lite", "latest", False)),
+    ("podman", ["run", "-i", "mcp/fs@sha256:" + "b" * 64], ("mcp/fs", "sha256:" + "b" * 64, True)),
+    ("cmd", ["/c", "docker", "run", "-i", "mcp/time:1.0"], ("mcp/time", "1.0", False)),
+])
+def test_wrapped_launchers_are_unwrapped_and_their_pins_judged(command: str, args: list[str],
+                                                               expected: tuple[Any, Any, Any]) -> None:
+    assert launched_package(command, args) == expected
+
+
+def test_an_unpinned_package_behind_a_shell_fails_sc09_columns(ctx: LoadContext, tmp_path: Path) -> None:
+    (tmp_path / "cline_mcp_settings.json").write_text(json.dumps({"mcpServers": {
+        "tavily": {"command": "bash", "args": ["-c", "npx -y tavily-mcp"]},
+        "pinned": {"command": "cmd", "args": ["/c", "npx", "-y", "tavily-mcp@0.1.3"]}}}))
+    load_family(ctx, "connectors", connectors, tmp_path)
+    rows = servers(ctx)
+    assert (rows["tavily"]["package_name"], rows["tavily"]["package_pinned"]) == ("tavily-mcp", False)
+    assert (rows["pinned"]["package_version"], rows["pinned"]["package_pinned"]) == ("0.1.3", True)

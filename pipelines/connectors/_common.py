@@ -2,16 +2,12 @@
 
 Not a format itself: the leading underscore keeps `discover_formats` from treating it as one.
 
-Identification. Several clients write the same `mcpServers` object, so a single `detect` per
-module cannot tell them apart on its own. Every format module therefore declares `PRIORITY` and
-up to three predicates:
-
-* `content_match(doc)`: a key or shape only that client's format carries,
-* `name_match(path)`: the file name or folder the client uses (a tie-breaker only),
-* `fallback_match(doc)`: a generic shape several clients share (optional).
-
-`identify` asks every module's `content_match` in (PRIORITY, name) order, then every `name_match`,
-then every `fallback_match`; the first yes wins. Each module's `detect` is
+Identification. Several clients write the same `mcpServers` object, and each client's ordinary
+file may hold no MCP server at all, so no single key decides. Every format module contributes
+evidence to one scoring (`detect_client`): the client's documented locations (`PATHS`, weighted)
+and content signals (`content_signals`: keys and shapes of that client's file, weighted). The best
+score wins and is recorded in `connector_sources` with every client that came within MARGIN, so a
+file two clients could own says so instead of being assigned silently. Each module's `detect` is
 `identify(path, head) == FORMAT`, so exactly one module claims a file whatever order it is asked in.
 
 Rows. Loaders turn each server definition into a `ServerSpec`; `store` classifies every value with
@@ -21,11 +17,11 @@ leaves nothing behind. Commands, args and URLs are stored in their redacted form
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import importlib
 import json
 import re
-import shlex
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,6 +33,7 @@ import json5
 import yaml
 
 from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, read_text
+from mcp_clearance.pipelines.connectors._launchers import launched_package
 from mcp_clearance.secrets import Classified
 
 FAMILY = "connectors"
@@ -210,25 +207,105 @@ def sniff(path: Path, head: str) -> Document:
 # Identification -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Signal:
+    """One piece of evidence that a file is a client's: a weight and a label for the row."""
+
+    weight: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The client a file is read as, every client it could be (best first) and why."""
+
+    client: str
+    candidates: tuple[str, ...]
+    score: int
+    signals: tuple[str, ...]
+
+    @property
+    def note(self) -> str:
+        why = "; ".join(self.signals)
+        if len(self.candidates) == 1:
+            return why
+        return f"{why}; also possible: {', '.join(self.candidates[1:])}"
+
+
+# A client is named only on this much evidence; candidates within MARGIN of the best are kept.
+MIN_SCORE = 5
+MARGIN = 20
+# Every client that reads an `mcpServers` object gets this much for one (it says MCP, not whose).
+GENERIC_MCP_SERVERS = 5
+
+
+def path_matches(path: Path, pattern: str) -> bool:
+    """Whether the last parts of `path` match `pattern` (`/`-separated, each part an fnmatch glob)."""
+    wanted = pattern.split("/")
+    parts = path.parts[-len(wanted):]
+    return len(parts) == len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted, strict=True))
+
+
+def path_signal(path: Path, paths: tuple[tuple[str, int], ...]) -> Signal | None:
+    """The strongest of a client's documented locations that `path` is at (max, not sum)."""
+    matched = [(weight, pattern) for pattern, weight in paths if path_matches(path, pattern)]
+    if not matched:
+        return None
+    weight, pattern = max(matched)
+    return Signal(weight, f"path {pattern}")
+
+
+def detect_client(path: Path, head: str) -> Detection | None:
+    """Score every client module on the file's path and content; None when no client has evidence.
+
+    Each format module declares `SYNTAXES` (the syntaxes its client writes), `PATHS` ((pattern,
+    weight) of its documented locations) and `content_signals(doc) -> list[Signal]`. A module's score
+    is its best path weight plus the sum of its content signals; the highest wins (ties: lower
+    PRIORITY), and every module within MARGIN of it is recorded as a candidate.
+    """
+    return _detect(path, head, path.stat().st_mtime_ns)
+
+
 def identify(path: Path, head: str) -> str | None:
-    """FORMAT of the connector format module that claims this file (see the module docstring)."""
-    return _identify(path, head, path.stat().st_mtime_ns)
+    """FORMAT of the connector format module that reads this file (see `detect_client`)."""
+    found = detect_client(path, head)
+    return found.client if found else None
 
 
-@lru_cache(maxsize=32)
-def _identify(path: Path, head: str, _mtime: int) -> str | None:
+@lru_cache(maxsize=64)
+def _detect(path: Path, head: str, _mtime: int) -> Detection | None:
     doc = sniff(path, head)
-    modules = discover_formats(importlib.import_module(__package__))
-    passes: list[Callable[[Any], bool]] = [
-        lambda m: m.content_match(doc),
-        lambda m: m.name_match(path),
-        lambda m: hasattr(m, "fallback_match") and m.fallback_match(doc),
-    ]
-    for claims in passes:
-        for module in modules:
-            if claims(module):
-                return str(module.FORMAT)
-    return None
+    scored: list[tuple[int, int, str, list[str]]] = []
+    for module in discover_formats(importlib.import_module(__package__)):
+        if doc.syntax not in module.SYNTAXES:
+            continue
+        signals = [s for s in [path_signal(path, module.PATHS), *module.content_signals(doc)] if s is not None]
+        score = sum(s.weight for s in signals)
+        if score > 0:
+            scored.append((score, module.PRIORITY, str(module.FORMAT), [s.label for s in signals]))
+    scored.sort(key=lambda m: (-m[0], m[1]))
+    if not scored or scored[0][0] < MIN_SCORE:
+        return None
+    best, _, client, labels = scored[0]
+    candidates = tuple(name for score, _, name, _ in scored if score >= best - MARGIN)
+    return Detection(client, candidates, best, tuple(labels))
+
+
+def generic_servers(doc: Document, container: str = "mcpServers") -> list[Signal]:
+    """The shared signal of an `mcpServers` object (an object: Continue's YAML list is its own)."""
+    present = isinstance(doc.top.get(container), dict) if doc.parsed else doc.mentions(container)
+    return [Signal(GENERIC_MCP_SERVERS, container)] if present else []
+
+
+def server_key_signals(doc: Document, weights: dict[str, int], container: str = "mcpServers") -> list[Signal]:
+    """A signal per server-level key of this client that some server in the file uses."""
+    return [Signal(weight, f"server key {key}") for key, weight in weights.items() if doc.entry_has(key,
+                                                                                                  container=container)]
+
+
+def top_key_signals(doc: Document, weights: dict[str, int]) -> list[Signal]:
+    """A signal per top-level key of this client's settings file present in the document."""
+    return [Signal(weight, f"key {key}") for key, weight in weights.items() if doc.has_top(key)]
 
 
 def in_folder(path: Path, *names: str) -> bool:
@@ -363,20 +440,6 @@ def normalise_transport(declared: str | None, command: str | None, url: str | No
     return url_default if url else "unknown"
 
 
-def split_command(command: str | None, args: list[str]) -> tuple[str | None, list[str]]:
-    """`"npx -y pkg"` in `command` (some clients join command and args) becomes npx + [-y, pkg].
-
-    Left alone when it holds a backslash (a Windows path with spaces) or does not split cleanly.
-    """
-    if not command or not any(c.isspace() for c in command.strip()) or "\\" in command:
-        return command, args
-    try:
-        parts = shlex.split(command)
-    except ValueError:
-        return command, args
-    return (parts[0], parts[1:] + args) if parts else (command, args)
-
-
 def base_spec(
     name: str,
     entry: Any,
@@ -394,7 +457,7 @@ def base_spec(
     """
     if not isinstance(entry, dict):
         raise BadRecord(f"server definition must be an object, not {kind_of(entry)}")
-    command, args = split_command(opt_str(entry, "command"), str_list(entry, "args") or [])
+    command, args = opt_str(entry, "command"), str_list(entry, "args") or []  # never split: paths have spaces
     url, implied = None, None
     for key, transport in (url_keys or {"url": None}).items():
         url = opt_str(entry, key)
@@ -431,111 +494,17 @@ def build_each(
     return specs
 
 
-# Launched packages ----------------------------------------------------------------------------
-
-_EXACT_SEMVER = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
-_PEP440_EXACT = re.compile(r"\d+(?:\.\d+)*(?:(?:a|b|rc|\.post|\.dev)\d+)*(?:\+[0-9A-Za-z.]+)?")
-_PYPI_SPEC = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?P<rest>.*)")
-# Flags that take the next argument as their value, per launcher (the package is never one).
-_NPX_VALUE_FLAGS = {"-p", "--package", "-c", "--call", "--registry", "--cache", "--userconfig", "-w", "--workspace"}
-_UVX_VALUE_FLAGS = {
-    "--from", "--with", "--with-editable", "--with-requirements", "--python", "-p", "--index", "--index-url",
-    "--extra-index-url", "-i", "--default-index", "--directory", "--project", "--config-file", "--cache-dir",
-    "-c", "--constraints", "--refresh-package", "--reinstall-package", "--upgrade-package", "-P", "--env-file",
-}
-_PIPX_VALUE_FLAGS = {"--spec", "--python", "--index-url", "-i", "--pip-args"}
-_DOCKER_VALUE_FLAGS = {
-    "-e", "--env", "--env-file", "-v", "--volume", "--mount", "-p", "--publish", "--name", "--network", "--net",
-    "-u", "--user", "-w", "--workdir", "--entrypoint", "-l", "--label", "--label-file", "--platform", "--pull",
-    "--cpus", "-m", "--memory", "--memory-swap", "--add-host", "--cap-add", "--cap-drop", "--security-opt",
-    "--tmpfs", "--device", "--restart", "-h", "--hostname", "--ulimit", "--log-driver", "--log-opt", "--runtime",
-    "--gpus", "--ipc", "--pid", "--shm-size", "--dns", "--stop-signal", "--stop-timeout", "--group-add",
-    "--cidfile", "--userns", "--uts", "--expose", "--link", "--volumes-from", "--network-alias", "--ip",
-}
+def walk_servers(ctx: LoadContext, path: Path, doc: Document, build: Callable[[str, Any, int | None], ServerSpec],
+                 *container: str) -> list[ServerSpec]:
+    """Every server of the object at `container` (default `mcpServers`), built one by one."""
+    return build_each(ctx, path, doc.items(*(container or ("mcpServers",))), build)
 
 
-def launched_package(command: str | None, args: list[str]) -> tuple[str | None, str | None, bool | None]:
-    """(package, version, pinned) of what a stdio command fetches from a registry.
-
-    npx/bunx/pnpm dlx/yarn dlx: npm, pinned iff an exact `@1.2.3`. uvx/uv tool run/pipx run:
-    PyPI, pinned iff `==1.2.3` or `pkg@1.2.3`. docker/podman run: image, pinned iff `@sha256:`.
-    Anything else (a local binary or script) launches nothing from a registry: all None.
-    """
-    if not command:
-        return None, None, None
-    exe = re.sub(r"\.(exe|cmd|bat)$", "", re.split(r"[\\/]", command)[-1].lower())
-    if exe in ("npx", "bunx"):
-        return _npm(args)
-    if exe in ("pnpm", "yarn") and args[:1] == ["dlx"]:
-        return _npm(args[1:])
-    if exe == "uvx":
-        return _pypi(args, _UVX_VALUE_FLAGS, "--from")
-    if exe == "uv" and args[:2] == ["tool", "run"]:
-        return _pypi(args[2:], _UVX_VALUE_FLAGS, "--from")
-    if exe == "pipx" and args[:1] == ["run"]:
-        return _pypi(args[1:], _PIPX_VALUE_FLAGS, "--spec")
-    if exe in ("docker", "podman"):
-        rest = args[2:] if args[:2] == ["container", "run"] else args[1:] if args[:1] == ["run"] else None
-        if rest is not None:
-            return _image(rest)
-    return None, None, None
-
-
-def _first_positional(args: list[str], value_flags: set[str], chosen_by: set[str]) -> str | None:
-    """The first non-flag argument, or the value of a `chosen_by` flag (`--from`, `-p`) before it.
-
-    Everything after the first positional belongs to the launched program, so the scan stops there.
-    """
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        flag, eq, value = arg.partition("=")
-        if flag in chosen_by:
-            return value if eq else (args[i + 1] if i + 1 < len(args) else None)
-        if not arg.startswith("-"):
-            return arg
-        i += 2 if not eq and flag in value_flags else 1
-    return None
-
-
-def _npm(args: list[str]) -> tuple[str | None, str | None, bool | None]:
-    spec = _first_positional(args, _NPX_VALUE_FLAGS, {"-p", "--package"})
-    if spec is None or spec.startswith((".", "/", "~")):
-        return None, None, None
-    if ":" in spec:  # git+https:, github:, file:, a tarball URL: not a registry version
-        return spec, None, False
-    scope, _, rest = spec.partition("/") if spec.startswith("@") else ("", "", spec)
-    name, _, version = rest.partition("@")
-    name = f"{scope}/{name}" if scope else name
-    return name, version or None, bool(version and _EXACT_SEMVER.fullmatch(version))
-
-
-def _pypi(args: list[str], value_flags: set[str], chosen_by: str) -> tuple[str | None, str | None, bool | None]:
-    spec = _first_positional(args, value_flags, {chosen_by})
-    if spec is None or spec.startswith((".", "/", "~")):
-        return None, None, None
-    match = _PYPI_SPEC.fullmatch(spec)
-    if match is None or ":" in spec:
-        return spec, None, False
-    rest = match["rest"].strip()
-    if rest.startswith("@"):  # uvx pkg@1.2.3 / pkg@latest
-        version = rest[1:].strip()
-        return match["name"], version or None, bool(_PEP440_EXACT.fullmatch(version))
-    exact = re.fullmatch(r"===?\s*(\S+)", rest)
-    if exact:
-        return match["name"], exact[1], bool(_PEP440_EXACT.fullmatch(exact[1]))
-    return match["name"], rest or None, False
-
-
-def _image(args: list[str]) -> tuple[str | None, str | None, bool | None]:
-    image = _first_positional(args, _DOCKER_VALUE_FLAGS, set())
-    if image is None:
-        return None, None, None
-    name, at, digest = image.partition("@")
-    repo, colon, tag = name.rpartition(":")
-    if not colon or "/" in tag:  # no tag, or the colon belonged to a registry port
-        repo, tag = name, ""
-    return repo, digest or tag or None, at == "@" and digest.startswith("sha256:")
+def load_servers(ctx: LoadContext, path: Path, client: str, build: Callable[[str, Any, int | None], ServerSpec],
+                 *container: str) -> int:
+    """The whole load of a client whose file is one object of servers: read, walk, store."""
+    doc = read_document(path)
+    return store(ctx, path, client, walk_servers(ctx, path, doc, build, *container))
 
 
 # Rows -----------------------------------------------------------------------------------------
@@ -667,4 +636,18 @@ def store(ctx: LoadContext, path: Path, client: str, specs: list[ServerSpec]) ->
         values += server_values
     ctx.insert_rows("connector_servers", servers)
     ctx.insert_rows("connector_values", values)
+    ctx.insert_rows("connector_sources", [_source_row(path, source, client, len(servers))])
     return len(servers)
+
+
+def _source_row(path: Path, source: str, client: str, servers: int) -> dict[str, Any]:
+    """How the file was recognised: a file with no server is still that client's evidence."""
+    found = detect_client(path, read_text(path, SNIFF_BYTES))
+    candidates = list(found.candidates) if found else [client]
+    return {
+        "source_file": source,
+        "client": client,
+        "client_candidates": candidates if client in candidates else [client, *candidates],
+        "detection": found.note if found else None,
+        "servers": servers,
+    }

@@ -40,14 +40,19 @@ from mcp_clearance.pipelines.connectors._common import (
     FAMILY,
     Document,
     ServerSpec,
+    Signal,
     base_spec,
     build_each,
+    generic_servers,
     identify,
     kind_of,
     read_document,
+    server_key_signals,
     store,
     str_list,
     string_leaves,
+    top_key_signals,
+    walk_servers,
 )
 
 FORMAT = "claude_code"
@@ -56,16 +61,25 @@ USER_FILE = ".claude.json"
 MANAGED_FILE = "managed-mcp.json"
 
 
-def content_match(doc: Document) -> bool:
-    return isinstance(doc.top.get("projects"), dict) if doc.parsed else doc.mentions("projects")
+SYNTAXES = ("json",)
+PATHS = ((".mcp.json", 50), (USER_FILE, 60), (MANAGED_FILE, 60))
+SERVER_KEYS = {"type": 5, "headersHelper": 30, "oauth": 10}
+# Keys of the user file `~/.claude.json` beside its servers and projects.
+TOP_KEYS = {"numStartups": 20, "installMethod": 20, "userID": 20, "firstStartTime": 20, "hasCompletedOnboarding": 20}
+PROJECT_KEYS = ("allowedTools", "hasTrustDialogAccepted", "enabledMcpjsonServers", "disabledMcpjsonServers",
+                "mcpServers", "enableAllProjectMcpServers")
 
 
-def name_match(path: Path) -> bool:
-    return path.name in (".mcp.json", USER_FILE, MANAGED_FILE)
-
-
-def fallback_match(doc: Document) -> bool:
-    return doc.entry_has("type", "url", "headers", "oauth")
+def content_signals(doc: Document) -> list[Signal]:
+    signals = generic_servers(doc) + server_key_signals(doc, SERVER_KEYS) + top_key_signals(doc, TOP_KEYS)
+    projects = doc.top.get("projects")
+    if not doc.parsed and doc.mentions("projects"):
+        signals.append(Signal(15, "projects"))
+    elif isinstance(projects, dict):
+        claude_like = any(isinstance(p, dict) and any(k in p for k in PROJECT_KEYS) for p in projects.values())
+        signals.append(Signal(50 if claude_like else 15, "projects with Claude Code keys" if claude_like
+                              else "projects"))
+    return signals
 
 
 def detect(path: Path, head: str) -> bool:
@@ -79,7 +93,7 @@ def load(ctx: LoadContext, path: Path) -> int:
     else:
         scope = "managed" if path.name == MANAGED_FILE else "project"
         approval = "pending" if scope == "project" else None
-        specs = build_each(ctx, path, doc.items("mcpServers"), partial(_server, scope=scope, approval=approval))
+        specs = walk_servers(ctx, path, doc, partial(_server, scope=scope, approval=approval))
     return store(ctx, path, FORMAT, specs)
 
 
@@ -98,7 +112,7 @@ def _server(name: str, entry: Any, line: int | None, *, scope: str, project_path
 
 
 def _user_file(ctx: LoadContext, path: Path, doc: Document) -> list[ServerSpec]:
-    specs = build_each(ctx, path, doc.items("mcpServers"), partial(_server, scope="user"))
+    specs = walk_servers(ctx, path, doc, partial(_server, scope="user"))
     for project, entry in doc.mapping("projects").items():
         line = doc.line("projects", project)
         if not isinstance(entry, dict):

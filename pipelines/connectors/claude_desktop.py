@@ -17,22 +17,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from mcp_clearance.pipelines.base import LoadContext
-from mcp_clearance.pipelines.connectors._common import Document, base_spec, build_each, identify, read_document, store
+from mcp_clearance.pipelines.connectors._common import (
+    Document,
+    Signal,
+    base_spec,
+    generic_servers,
+    identify,
+    load_servers,
+    top_key_signals,
+)
 
 FORMAT = "claude_desktop"
 PRIORITY = 90
 
 
-def content_match(doc: Document) -> bool:
-    return doc.has_top("globalShortcut")
+SYNTAXES = ("json",)
+PATHS = (("claude_desktop_config.json", 60),)
 
 
-def name_match(path: Path) -> bool:
-    return path.name == "claude_desktop_config.json"
-
-
-def fallback_match(doc: Document) -> bool:
-    return doc.has_top("mcpServers")
+def content_signals(doc: Document) -> list[Signal]:
+    signals = generic_servers(doc)
+    if signals:  # the plain command/args/env shape every client accepts is Desktop's own
+        signals.append(Signal(1, "plain mcpServers (the shape every client accepts)"))
+    return signals + top_key_signals(doc, {"globalShortcut": 40, "preferences": 25})
 
 
 def detect(path: Path, head: str) -> bool:
@@ -40,7 +47,4 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(ctx: LoadContext, path: Path) -> int:
-    doc = read_document(path)
-    specs = build_each(ctx, path, doc.items("mcpServers"), lambda name, entry, line: base_spec(
-        name, entry, line, "user"))
-    return store(ctx, path, FORMAT, specs)
+    return load_servers(ctx, path, FORMAT, lambda name, entry, line: base_spec(name, entry, line, "user"))

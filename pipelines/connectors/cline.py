@@ -25,13 +25,13 @@ from mcp_clearance.pipelines.base import LoadContext
 from mcp_clearance.pipelines.connectors._common import (
     Document,
     ServerSpec,
+    Signal,
     base_spec,
-    build_each,
+    generic_servers,
     identify,
-    in_folder,
+    load_servers,
     opt_bool,
-    read_document,
-    store,
+    server_key_signals,
     str_list,
 )
 
@@ -39,20 +39,17 @@ FORMAT = "cline"
 PRIORITY = 30
 
 
-def content_match(doc: Document) -> bool:
-    if doc.entry_has("autoApprove", "disabled", "transportType"):
-        return True
-    if not doc.parsed:
-        return doc.mentions("mcpServers") and '"streamableHttp"' in doc.text
-    return any(entry.get("type") == "streamableHttp" for entry in doc.entries())
+SYNTAXES = ("json",)
+PATHS = (("cline_mcp_settings.json", 60), ("saoudrizwan.claude-dev/settings/*.json", 60))
+# `disabled` and `timeout` are weak: Claude Desktop, Windsurf and Gemini accept them too.
+SERVER_KEYS = {"autoApprove": 20, "transportType": 30, "alwaysAllow": 10, "disabled": 5, "timeout": 5}
 
 
-def name_match(path: Path) -> bool:
-    return path.name == "cline_mcp_settings.json" or in_folder(path, "saoudrizwan.claude-dev")
-
-
-def fallback_match(doc: Document) -> bool:
-    return doc.entry_has("timeout")
+def content_signals(doc: Document) -> list[Signal]:
+    signals = generic_servers(doc) + server_key_signals(doc, SERVER_KEYS)
+    streamable = ('"streamableHttp"' in doc.text if not doc.parsed
+                  else any(entry.get("type") == "streamableHttp" for entry in doc.entries()))
+    return signals + ([Signal(30, "type streamableHttp")] if streamable else [])
 
 
 def detect(path: Path, head: str) -> bool:
@@ -60,8 +57,7 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(ctx: LoadContext, path: Path) -> int:
-    doc = read_document(path)
-    return store(ctx, path, FORMAT, build_each(ctx, path, doc.items("mcpServers"), _server))
+    return load_servers(ctx, path, FORMAT, _server)
 
 
 def _server(name: str, entry: Any, line: int | None) -> ServerSpec:

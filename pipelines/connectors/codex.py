@@ -32,28 +32,32 @@ from mcp_clearance.pipelines.base import LoadContext
 from mcp_clearance.pipelines.connectors._common import (
     Document,
     ServerSpec,
+    Signal,
     base_spec,
     build_each,
     identify,
-    in_folder,
     opt_bool,
     opt_str,
     read_document,
     scalar_map,
     store,
     str_list,
+    top_key_signals,
 )
 
 FORMAT = "codex"
 PRIORITY = 10
 
 
-def content_match(doc: Document) -> bool:
-    return doc.syntax == "toml" and doc.has_top("mcp_servers")
+SYNTAXES = ("toml",)
+PATHS = ((".codex/config.toml", 60), ("codex/config.toml", 50))
+# Codex settings that sit beside `mcp_servers` (`[projects."<path>"] trust_level` is Codex's, not Claude Code's).
+TOP_KEYS = {"mcp_servers": 60, "projects": 20, "model": 10, "approval_policy": 15, "sandbox_mode": 15,
+            "model_provider": 15, "model_providers": 15, "profiles": 10}
 
 
-def name_match(path: Path) -> bool:
-    return path.name == "config.toml" and in_folder(path, ".codex", "codex")
+def content_signals(doc: Document) -> list[Signal]:
+    return top_key_signals(doc, TOP_KEYS)
 
 
 def detect(path: Path, head: str) -> bool:

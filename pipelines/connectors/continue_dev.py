@@ -40,28 +40,34 @@ from mcp_clearance.pipelines.connectors._common import (
     FAMILY,
     Document,
     ServerSpec,
+    Signal,
     base_spec,
     build_each,
+    generic_servers,
     identify,
     in_folder,
     kind_of,
     read_document,
     store,
     string_leaves,
+    top_key_signals,
 )
 
 FORMAT = "continue"
 PRIORITY = 10
 
 
-def content_match(doc: Document) -> bool:
-    if doc.syntax == "yaml":
-        return doc.has_top("mcpServers")
-    return isinstance(doc.top.get("mcpServers"), list)
+SYNTAXES = ("yaml", "json")
+PATHS = ((".continue/config.yaml", 60), (".continue/mcpServers/*.yaml", 60), (".continue/mcpServers/*.yml", 60),
+         (".continue/mcpServers/*.json", 60), (".continue/*", 20), (".continue/*/*", 20))
 
 
-def name_match(path: Path) -> bool:
-    return in_folder(path, ".continue")
+def content_signals(doc: Document) -> list[Signal]:
+    if doc.syntax == "yaml":  # no other client writes YAML
+        return top_key_signals(doc, {"mcpServers": 50, "schema": 10, "models": 10})
+    if isinstance(doc.top.get("mcpServers"), list):
+        return [Signal(40, "mcpServers list")]
+    return generic_servers(doc)
 
 
 def detect(path: Path, head: str) -> bool:

@@ -24,29 +24,28 @@ from mcp_clearance.pipelines.base import LoadContext
 from mcp_clearance.pipelines.connectors._common import (
     Document,
     ServerSpec,
+    Signal,
     base_spec,
-    build_each,
+    generic_servers,
     identify,
-    in_folder,
+    load_servers,
     opt_str,
-    read_document,
-    store,
+    server_key_signals,
 )
 
 FORMAT = "cursor"
 PRIORITY = 40
 
 
-def content_match(doc: Document) -> bool:
-    return doc.entry_has("envFile")
+SYNTAXES = ("json",)
+PATHS = ((".cursor/mcp.json", 60),)
 
 
-def name_match(path: Path) -> bool:
-    return in_folder(path, ".cursor")
-
-
-def fallback_match(doc: Document) -> bool:
-    return doc.has_top("mcpServers") and "${env:" in doc.text
+def content_signals(doc: Document) -> list[Signal]:
+    signals = generic_servers(doc) + server_key_signals(doc, {"envFile": 15})
+    if signals and "${env:" in doc.text:
+        signals.append(Signal(15, "${env:} reference"))
+    return signals
 
 
 def detect(path: Path, head: str) -> bool:
@@ -54,8 +53,7 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(ctx: LoadContext, path: Path) -> int:
-    doc = read_document(path)
-    return store(ctx, path, FORMAT, build_each(ctx, path, doc.items("mcpServers"), _server))
+    return load_servers(ctx, path, FORMAT, _server)
 
 
 def _server(name: str, entry: Any, line: int | None) -> ServerSpec:

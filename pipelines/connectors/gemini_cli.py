@@ -28,29 +28,39 @@ from mcp_clearance.pipelines.base import BadRecord, LoadContext
 from mcp_clearance.pipelines.connectors._common import (
     Document,
     ServerSpec,
+    Signal,
     base_spec,
-    build_each,
+    generic_servers,
     identify,
-    in_folder,
     kind_of,
     opt_bool,
     opt_str,
     read_document,
+    server_key_signals,
     store,
     str_list,
     string_leaves,
+    top_key_signals,
+    walk_servers,
 )
 
 FORMAT = "gemini_cli"
 PRIORITY = 20
 
 
-def content_match(doc: Document) -> bool:
-    return doc.entry_has("httpUrl", "includeTools", "excludeTools", "trust", "authProviderType")
+SYNTAXES = ("json",)
+PATHS = ((".gemini/settings.json", 60),)
+SERVER_KEYS = {"httpUrl": 40, "includeTools": 30, "excludeTools": 30, "trust": 20, "authProviderType": 30}
+TOP_KEYS = {"contextFileName": 20, "autoAccept": 15, "allowMCPServers": 20, "excludeMCPServers": 20,
+            "selectedAuthType": 20}
 
 
-def name_match(path: Path) -> bool:
-    return path.name == "settings.json" and in_folder(path, ".gemini")
+def content_signals(doc: Document) -> list[Signal]:
+    signals = generic_servers(doc) + server_key_signals(doc, SERVER_KEYS) + top_key_signals(doc, TOP_KEYS)
+    mcp = doc.top.get("mcp")
+    if isinstance(mcp, dict) and ("allowed" in mcp or "excluded" in mcp):
+        signals.append(Signal(20, "mcp.allowed/excluded"))
+    return signals
 
 
 def detect(path: Path, head: str) -> bool:
@@ -82,4 +92,4 @@ def load(ctx: LoadContext, path: Path) -> int:
             spec.enabled = name in allowed
         return spec
 
-    return store(ctx, path, FORMAT, build_each(ctx, path, doc.items("mcpServers"), server))
+    return store(ctx, path, FORMAT, walk_servers(ctx, path, doc, server))

@@ -28,31 +28,43 @@ from mcp_clearance.pipelines.base import LoadContext
 from mcp_clearance.pipelines.connectors._common import (
     Document,
     ServerSpec,
+    Signal,
     base_spec,
-    build_each,
     identify,
     in_folder,
     opt_str,
     read_document,
     store,
+    walk_servers,
 )
 
 FORMAT = "vscode"
 PRIORITY = 10
 
 
-def content_match(doc: Document) -> bool:
-    if doc.syntax != "json":
-        return False
+SYNTAXES = ("json",)
+PATHS = (
+    (".vscode/mcp.json", 60), ("User/mcp.json", 50), ("User/profiles/*/mcp.json", 50),
+    ("Code/User/settings.json", 45), ("Code - Insiders/User/settings.json", 45), ("VSCodium/User/settings.json", 45),
+    (".vscode/settings.json", 40), ("User/settings.json", 20),
+)
+
+
+def content_signals(doc: Document) -> list[Signal]:
     if not doc.parsed:
-        return doc.mentions("servers") or doc.mentions("inputs")
+        return [Signal(40, "servers")] if doc.mentions("servers") else []
     legacy = doc.top.get("mcp")
-    return (isinstance(doc.top.get("servers"), dict) or isinstance(doc.top.get("inputs"), list)
-            or (isinstance(legacy, dict) and "servers" in legacy))
-
-
-def name_match(path: Path) -> bool:
-    return in_folder(path, ".vscode") or (path.name == "mcp.json" and path.parent.name == "User")
+    servers = doc.top.get("servers")
+    signals = [Signal(40, "servers object")] if isinstance(servers, dict) else []
+    if isinstance(servers, dict) and servers:  # the `servers` map with entries is VS Code's mcp.json alone
+        signals.append(Signal(30, "servers defined"))
+    if isinstance(doc.top.get("inputs"), list):
+        signals.append(Signal(30, "inputs list"))
+    if isinstance(legacy, dict) and "servers" in legacy:
+        signals.append(Signal(40, "mcp.servers"))
+    if "${input:" in doc.text:
+        signals.append(Signal(15, "${input:} reference"))
+    return signals
 
 
 def detect(path: Path, head: str) -> bool:
@@ -71,4 +83,4 @@ def load(ctx: LoadContext, path: Path) -> int:
             spec.extra.append(("env_file", "envFile", env_file))
         return spec
 
-    return store(ctx, path, FORMAT, build_each(ctx, path, doc.items(*container), server))
+    return store(ctx, path, FORMAT, walk_servers(ctx, path, doc, server, *container))

@@ -23,24 +23,25 @@ from mcp_clearance.pipelines.base import LoadContext
 from mcp_clearance.pipelines.connectors._common import (
     Document,
     ServerSpec,
+    Signal,
     base_spec,
-    build_each,
+    generic_servers,
     identify,
-    in_folder,
-    read_document,
-    store,
+    load_servers,
+    server_key_signals,
 )
 
 FORMAT = "windsurf"
 PRIORITY = 20
 
 
-def content_match(doc: Document) -> bool:
-    return doc.entry_has("serverUrl")
+SYNTAXES = ("json",)
+PATHS = ((".codeium/windsurf/mcp_config.json", 60), ("windsurf/mcp_config.json", 50), ("mcp_config.json", 30),
+         (".windsurf/*.json", 20), (".codeium/*.json", 20))
 
 
-def name_match(path: Path) -> bool:
-    return in_folder(path, "windsurf", ".windsurf", ".codeium") or path.name == "mcp_config.json"
+def content_signals(doc: Document) -> list[Signal]:
+    return generic_servers(doc) + server_key_signals(doc, {"serverUrl": 40})
 
 
 def detect(path: Path, head: str) -> bool:
@@ -48,8 +49,7 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(ctx: LoadContext, path: Path) -> int:
-    doc = read_document(path)
-    return store(ctx, path, FORMAT, build_each(ctx, path, doc.items("mcpServers"), _server))
+    return load_servers(ctx, path, FORMAT, _server)
 
 
 def _server(name: str, entry: Any, line: int | None) -> ServerSpec:

@@ -31,8 +31,8 @@ from mcp_clearance.pipelines.base import BadRecord, LoadContext
 from mcp_clearance.pipelines.connectors._common import (
     Document,
     ServerSpec,
+    Signal,
     base_spec,
-    build_each,
     identify,
     in_folder,
     kind_of,
@@ -40,18 +40,20 @@ from mcp_clearance.pipelines.connectors._common import (
     read_document,
     store,
     string_leaves,
+    top_key_signals,
+    walk_servers,
 )
 
 FORMAT = "zed"
 PRIORITY = 10
 
 
-def content_match(doc: Document) -> bool:
-    return doc.has_top("context_servers")
+SYNTAXES = ("json",)
+PATHS = (("zed/settings.json", 60), (".zed/settings.json", 60))
 
 
-def name_match(path: Path) -> bool:
-    return path.name == "settings.json" and in_folder(path, "zed", ".zed")
+def content_signals(doc: Document) -> list[Signal]:
+    return top_key_signals(doc, {"context_servers": 60})
 
 
 def detect(path: Path, head: str) -> bool:
@@ -81,7 +83,7 @@ def load(ctx: LoadContext, path: Path) -> int:
             spec.tools_deny = sorted(denied[name] - allowed[name])
         return spec
 
-    return store(ctx, path, FORMAT, build_each(ctx, path, doc.items("context_servers"), server))
+    return store(ctx, path, FORMAT, walk_servers(ctx, path, doc, server, "context_servers"))
 
 
 def _tool_grants(doc: Document) -> tuple[dict[str, set[str]], dict[str, set[str]], bool]:
