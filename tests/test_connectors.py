@@ -682,7 +682,8 @@ def test_a_command_with_spaces_is_kept_whole(ctx: LoadContext, tmp_path: Path, c
     ("cmd", ["/c", "npx", "-y", "@scope/pkg"], ("@scope/pkg", None, False)),
     ("cmd.exe", ["/C", "npx -y pkg@1.2.3"], ("pkg", "1.2.3", True)),
     ("bash", ["-c", "npx -y pkg@1.2"], ("pkg", "1.2", False)),
-    ("/bin/sh", ["-c", "exec npx -y pkg@1.2.3"], (None, None, None)),  # `exec` is a shell builtin: not unwrapped
+    ("/bin/sh", ["-c", "exec npx -y pkg@1.2.3"], ("pkg", "1.2.3", True)),
+    ("sh", ["-c", "./run-server.sh --stdio"], (None, None, None)),
     ("sh", ["-c", "uvx mcp-server-time==0.6.2"], ("mcp-server-time", "0.6.2", True)),
     ("zsh", ["-lc", "env FOO=1 npx tavily-mcp@0.1.3"], ("tavily-mcp", "0.1.3", True)),
     ("powershell", ["-Command", "npx -y pkg"], ("pkg", None, False)),

@@ -6,7 +6,7 @@ shows, then the launcher's own flags are skipped to find the package it download
 Unwrapped first (they only run another command line):
   * shells: `cmd /c …` (`/k`, `cmd.exe`), `bash|sh|zsh|dash|fish -c "…"` (also `-lc`, `-ic`),
     `powershell|pwsh -Command "…"`; a single string is split the way the shell would split it;
-  * `env [-i] [NAME=value…] cmd …`.
+  * `env [-i] [NAME=value…] cmd …` and a shell's `exec cmd …`.
 
 Launchers (package, version, pinned):
   * npm: `npx`, `bunx`, `bun x`, `npm exec` / `npm x`, `pnpm dlx`, `yarn dlx` - pinned iff an
@@ -90,6 +90,8 @@ def _unwrap_once(line: list[str]) -> list[str] | None:
     if exe in _POWERSHELLS:
         at = next((i for i, a in enumerate(rest) if a.lower() in ("-command", "-c")), None)
         return None if at is None else _split_one(rest[at + 1:], posix=False)
+    if exe == "exec":  # `sh -c "exec npx …"`: the shell replaces itself with the command
+        return rest or None
     if exe == "env":
         rest = [a for a in rest if a not in ("-i", "--ignore-environment")]
         while rest and _ENV_ASSIGNMENT.fullmatch(rest[0]):

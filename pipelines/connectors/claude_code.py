@@ -7,11 +7,8 @@
                         "mcpServers": {...},                               local scope
                         "enabledMcpjsonServers": ["jira"], "disabledMcpjsonServers": ["pg-admin"]}}}
 
-Detection (passes in `_common`): content - a top-level `projects` object (only the user file has
-one); name - `.mcp.json`, `.claude.json` or `managed-mcp.json` (Cursor, Windsurf and Copilot also
-read a root `.mcp.json`, but their own keys win in the content pass); fallback (PRIORITY 80: after
-Cursor's `${env:` and Cline's `timeout`, before Desktop) - an `mcpServers` object in which some
-server declares `type`, `url`, `headers` or `oauth`, the `.mcp.json` shape.
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Scopes: `.mcp.json` and other files of that shape → project; `managed-mcp.json` → managed; in the
 user file, top-level servers → user and `projects.<path>.mcpServers` → local with project_path.

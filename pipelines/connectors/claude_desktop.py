@@ -3,10 +3,8 @@
     {"globalShortcut": "Ctrl+Space",
      "mcpServers": {"github": {"command": "npx", "args": ["-y", "pkg@1.2.3"], "env": {"TOKEN": "..."}}}}
 
-Detection (passes in `_common`): content - a top-level `globalShortcut`, since Desktop keeps its UI
-settings in the same file; name - `claude_desktop_config.json`; fallback, asked last of all formats
-(PRIORITY 90) - any `mcpServers` object: untyped command/args/env servers are the Desktop shape
-every client accepts, so a file nothing more specific claims is read as Desktop's.
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Every server is user scope. Remote servers ("Connectors") live in the Desktop app, not this file;
 a `url` found here is still recorded so a secret in it is not missed.

@@ -6,10 +6,8 @@
                      "autoApprove": ["query"], "disabled": false, "timeout": 60},
         "docs": {"type": "streamableHttp", "url": "https://docs.example.com/mcp", "headers": {"X-Api-Key": "..."}}}}
 
-Detection (passes in `_common`): content (PRIORITY 30, after Gemini and Windsurf) - a server with
-`autoApprove`, `disabled`, `transportType` or type `streamableHttp`; name -
-`cline_mcp_settings.json` or the `saoudrizwan.claude-dev` folder; fallback - a server with
-`timeout` (Gemini has one too, so only when nothing else decided).
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Scope: user. Transport: `type` (or legacy `transportType`): stdio | sse | streamableHttp → http;
 a url without a type is SSE, Cline's backwards-compatible default. `autoApprove` → auto_approve;

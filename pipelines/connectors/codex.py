@@ -10,8 +10,8 @@
     args = ["-y", "@modelcontextprotocol/server-filesystem@2025.8.21", "/srv/repo"]
     env_vars = ["HOME"]
 
-Detection (passes in `_common`): content (PRIORITY 10) - an `mcp_servers` table in a TOML
-document; name - `config.toml` in a `.codex/` or `codex/` folder.
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Codex expands no `${VAR}`: secrets are referenced by environment variable NAME. `env_vars`
 (variables inherited from the parent) become `env_passthrough` values, `bearer_token_env_var` an

@@ -18,9 +18,8 @@
 
 (The module is `continue_dev` because `continue` is a Python keyword; FORMAT is "continue".)
 
-Detection (passes in `_common`): content (PRIORITY 10) - `mcpServers` in a YAML document (no other
-client writes YAML) or an `mcpServers` list in JSON; name - a `.continue/` folder, which also
-takes JSON files copied there from another client when nothing in them is client-specific.
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 `mcpServers` is a list of servers named by `name`; an object keyed by name (the JSON form) is
 read too. Headers come from `requestOptions.headers`; `${{ secrets.X }}` values are references.

@@ -5,10 +5,8 @@
         "sqlite": {"command": "uvx", "args": ["mcp-server-sqlite", "--db-path", "${workspaceFolder}/app.db"],
                    "envFile": "${workspaceFolder}/.env.mcp"}}}
 
-Detection (passes in `_common`): content - a server with `envFile` (VS Code's `servers` files are
-claimed earlier); name - a `.cursor/` folder; fallback (PRIORITY 40: before Claude Code and
-Desktop) - a `${env:` reference in an `mcpServers` file, Cursor's interpolation syntax (Windsurf
-shares it, but a Windsurf file is claimed earlier by `serverUrl` or by its folder).
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Scope: user (the user and project files share name and shape, so an estate cannot tell them
 apart). Transport: `type` when given (stdio | sse | streamable-http | http), else command → stdio,

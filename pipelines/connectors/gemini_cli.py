@@ -8,8 +8,8 @@
                      "oauth": {"scopes": ["https://www.googleapis.com/auth/userinfo.email"]}}},
      "mcp": {"excluded": ["legacy"]}}
 
-Detection (passes in `_common`): content (PRIORITY 20) - a server with `httpUrl`, `includeTools`,
-`excludeTools`, `trust` or `authProviderType`; name - `settings.json` in a `.gemini/` folder.
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Scope: user (user and project files share name and shape). Transport: `httpUrl` → http,
 `url` → sse, command → stdio (a declared `type` wins). `includeTools` → tools_allow,

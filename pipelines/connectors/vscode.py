@@ -9,9 +9,8 @@
                   "envFile": "${workspaceFolder}/.env"},
      }}
 
-Detection (passes in `_common`): content (PRIORITY 10) - a JSON document with a top-level
-`servers` object or `inputs` list, or an `mcp` object holding `servers` (legacy settings.json);
-name - a `.vscode/` folder, or `mcp.json` in a `User/` folder.
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Scope: workspace under `.vscode/`, else user. `inputs` are prompts whose answers VS Code keeps in
 its secret storage, so `${input:id}` values are references and the file holds no value to load.

@@ -5,9 +5,8 @@
                    "headers": {"Authorization": "Bearer ${env:SENTRY_TOKEN}"}},
         "git": {"command": "uvx", "args": ["mcp-server-git", "--repository", "/Users/alice/src/app"]}}}
 
-Detection (passes in `_common`): content (PRIORITY 20) - a server with `serverUrl`, the key only
-Windsurf (and Antigravity, which shares the file shape) uses; name - a `windsurf`, `.windsurf`
-or `.codeium` folder, or `mcp_config.json`.
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Scope: user. Transport: `serverUrl` → http; command → stdio. Windsurf does not connect a `url`
 key copied from another client: such a server keeps its url (so a secret in it is still found)

@@ -7,8 +7,8 @@
         "linear": {"url": "https://mcp.linear.app/mcp"}},
      "agent": {"profiles": {"readonly": {"context_servers": {"postgres": {"tools": {"query": true, "drop": false}}}}}}}
 
-Detection (passes in `_common`): content (PRIORITY 10) - a top-level `context_servers`; name -
-`settings.json` in a `zed/` or `.zed/` folder.
+Detection: the documented locations in `PATHS` and the weighted `content_signals` below,
+scored against every other client in `_common.detect_client`.
 
 Both server forms are read: current `command` + `args` + `env`, and the older
 `command: {path, args, env}`. Extension servers (`source: "extension"`) launch nothing named here:
