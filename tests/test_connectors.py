@@ -722,3 +722,20 @@ def test_an_unpinned_package_behind_a_shell_fails_sc09_columns(ctx: LoadContext,
     rows = servers(ctx)
     assert (rows["tavily"]["package_name"], rows["tavily"]["package_pinned"]) == ("tavily-mcp", False)
     assert (rows["pinned"]["package_version"], rows["pinned"]["package_pinned"]) == ("0.1.3", True)
+
+
+@pytest.mark.parametrize(("relative", "text"), [
+    (".vscode/launch.json", '{"version": "0.2.0", "configurations": []}'),
+    ("docker-compose.yaml", "services:\n  db:\n    image: postgres:16\n"),
+    ("pyproject.toml", '[project]\nname = "x"\n'),
+    ("notes/settings.json", '{"theme": "dark"}'),
+])
+def test_a_file_no_client_reads_is_still_unrecognised(ctx: LoadContext, tmp_path: Path, relative: str,
+                                                      text: str) -> None:
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    assert detect_client(path, text) is None
+    load_family(ctx, "connectors", connectors, tmp_path)
+    assert [reason for *_, reason in ctx.quarantined] == [
+        "unrecognised connectors format (no parser claims this content)"]

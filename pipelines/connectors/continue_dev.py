@@ -63,7 +63,10 @@ PATHS = ((".continue/config.yaml", 60), (".continue/mcpServers/*.yaml", 60), (".
 
 def content_signals(doc: Document) -> list[Signal]:
     if doc.syntax == "yaml":  # no other client writes YAML
-        return top_key_signals(doc, {"mcpServers": 50, "schema": 10, "models": 10})
+        signals = top_key_signals(doc, {"mcpServers": 50})
+        if doc.top.get("schema") == "v1":  # config.yaml and every block file declare it
+            signals.append(Signal(10, "schema v1"))
+        return signals
     if isinstance(doc.top.get("mcpServers"), list):
         return [Signal(40, "mcpServers list")]
     return generic_servers(doc)
