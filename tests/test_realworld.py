@@ -136,8 +136,9 @@ def test_each_file_is_read_as_its_client_with_the_servers_that_client_would_star
         return
     assert quarantined == []
     assert query(run, "SELECT format FROM sources WHERE source_file = ?", [source(entry)]) == [(entry["client"],)]
-    assert query(run, "SELECT client, servers FROM connector_sources WHERE source_file = ?", [source(entry)]) == [
-        (entry["client"], len(entry["servers"]))]
+    candidates = entry.get("candidates", [entry["client"]])
+    assert query(run, "SELECT client, client_candidates, servers FROM connector_sources WHERE source_file = ?",
+                 [source(entry)]) == [(entry["client"], candidates, len(entry["servers"]))]
     rows = {name: rest for name, *rest in query(
         run, "SELECT server_name, transport, command, url, package_name, package_pinned FROM connector_servers "
              "WHERE source_file = ?", [source(entry)])}
