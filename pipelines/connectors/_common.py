@@ -299,8 +299,8 @@ def generic_servers(doc: Document, container: str = "mcpServers") -> list[Signal
 
 def server_key_signals(doc: Document, weights: dict[str, int], container: str = "mcpServers") -> list[Signal]:
     """A signal per server-level key of this client that some server in the file uses."""
-    return [Signal(weight, f"server key {key}") for key, weight in weights.items() if doc.entry_has(key,
-                                                                                                  container=container)]
+    return [Signal(weight, f"server key {key}") for key, weight in weights.items()
+            if doc.entry_has(key, container=container)]
 
 
 def top_key_signals(doc: Document, weights: dict[str, int]) -> list[Signal]:

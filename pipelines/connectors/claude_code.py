@@ -56,8 +56,6 @@ FORMAT = "claude_code"
 PRIORITY = 80
 USER_FILE = ".claude.json"
 MANAGED_FILE = "managed-mcp.json"
-
-
 SYNTAXES = ("json",)
 PATHS = ((".mcp.json", 50), (USER_FILE, 60), (MANAGED_FILE, 60))
 SERVER_KEYS = {"type": 5, "headersHelper": 30, "oauth": 10}

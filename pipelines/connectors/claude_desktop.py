@@ -27,8 +27,6 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "claude_desktop"
 PRIORITY = 90
-
-
 SYNTAXES = ("json",)
 PATHS = (("claude_desktop_config.json", 60),)
 

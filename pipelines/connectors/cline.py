@@ -35,8 +35,6 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "cline"
 PRIORITY = 30
-
-
 SYNTAXES = ("json",)
 PATHS = (("cline_mcp_settings.json", 60), ("saoudrizwan.claude-dev/settings/*.json", 60))
 # `disabled` and `timeout` are weak: Claude Desktop, Windsurf and Gemini accept them too.

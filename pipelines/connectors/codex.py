@@ -47,8 +47,6 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "codex"
 PRIORITY = 10
-
-
 SYNTAXES = ("toml",)
 PATHS = ((".codex/config.toml", 60), ("codex/config.toml", 50))
 # Codex settings that sit beside `mcp_servers` (`[projects."<path>"] trust_level` is Codex's, not Claude Code's).

@@ -54,8 +54,6 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "continue"
 PRIORITY = 10
-
-
 SYNTAXES = ("yaml", "json")
 PATHS = ((".continue/config.yaml", 60), (".continue/mcpServers/*.yaml", 60), (".continue/mcpServers/*.yml", 60),
          (".continue/mcpServers/*.json", 60), (".continue/*", 20), (".continue/*/*", 20))

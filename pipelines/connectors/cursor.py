@@ -33,8 +33,6 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "cursor"
 PRIORITY = 40
-
-
 SYNTAXES = ("json",)
 PATHS = ((".cursor/mcp.json", 60),)
 

@@ -46,8 +46,6 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "gemini_cli"
 PRIORITY = 20
-
-
 SYNTAXES = ("json",)
 PATHS = ((".gemini/settings.json", 60),)
 SERVER_KEYS = {"httpUrl": 40, "includeTools": 30, "excludeTools": 30, "trust": 20, "authProviderType": 30}

@@ -39,8 +39,6 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "vscode"
 PRIORITY = 10
-
-
 SYNTAXES = ("json",)
 PATHS = (
     (".vscode/mcp.json", 60), ("User/mcp.json", 50), ("User/profiles/*/mcp.json", 50),

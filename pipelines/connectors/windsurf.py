@@ -32,11 +32,11 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "windsurf"
 PRIORITY = 20
-
-
 SYNTAXES = ("json",)
-PATHS = ((".codeium/windsurf/mcp_config.json", 60), ("windsurf/mcp_config.json", 50), ("mcp_config.json", 30),
-         (".windsurf/*.json", 20), (".codeium/*.json", 20))
+PATHS = (
+    (".codeium/windsurf/mcp_config.json", 60), ("windsurf/mcp_config.json", 50), (".codeium/mcp_config.json", 50),
+    ("mcp_config.json", 30), (".windsurf/*.json", 20), (".codeium/*.json", 20),
+)
 
 
 def content_signals(doc: Document) -> list[Signal]:

@@ -46,8 +46,6 @@ from mcp_clearance.pipelines.connectors._common import (
 
 FORMAT = "zed"
 PRIORITY = 10
-
-
 SYNTAXES = ("json",)
 PATHS = (("zed/settings.json", 60), (".zed/settings.json", 60))
 
