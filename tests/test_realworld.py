@@ -198,3 +198,21 @@ def test_no_planted_fake_reaches_the_database_a_report_or_the_output(run: Run) -
     outputs.update({wal.name: wal.read_bytes() for wal in run.db.parent.glob("*.wal")})
     leaks = [(name, fake[:6] + "…") for name, data in outputs.items() for fake in fakes if fake.encode() in data]
     assert leaks == []
+
+
+def test_an_estate_of_ordinary_client_files_without_servers_runs_clean(tmp_path: Path) -> None:
+    ordinary = [entry for entry in MANIFEST if accepted(entry) and not entry["servers"]]
+    assert {entry["client"] for entry in ordinary} >= {"vscode", "zed", "codex", "claude_desktop", "continue"}
+    estate = tmp_path / "estate"
+    (estate / "connectors").mkdir(parents=True)
+    (estate / "inventory.yaml").write_text(INVENTORY)
+    for entry in ordinary:
+        target = estate / "connectors" / entry["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((CONFIGS / entry["file"]).read_bytes())
+    db = tmp_path / "ordinary.duckdb"
+    proc = cli("run", str(estate), "--db", str(db), "--as-of", "2026-11-20")
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+        assert con.execute("SELECT count(*), sum(servers) FROM connector_sources").fetchone() == (len(ordinary), 0)
