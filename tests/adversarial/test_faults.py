@@ -62,6 +62,10 @@ def history_days(db: Path) -> set[str]:
         return {str(day) for (day,) in con.execute("SELECT as_of FROM runs").fetchall()}
 
 
+def wal_of(db: Path) -> Path:
+    return db.with_name(db.name + ".wal")
+
+
 def leftovers(db: Path) -> list[str]:
     """Files next to `db` that belong to it: staging files, backups, WALs, the lock."""
     return sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name) and p.name != db.name)
@@ -89,7 +93,7 @@ def kill_a_writer_after(db: Path, sql: str) -> None:
               "os.kill(os.getpid(), signal.SIGKILL)\n")
     proc = subprocess.run([sys.executable, "-c", script, str(db), sql], capture_output=True, timeout=120)
     assert proc.returncode == -9, proc.stderr
-    assert store.wal_of(db).stat().st_size > 0, "the killed writer should leave its WAL behind"
+    assert wal_of(db).stat().st_size > 0, "the killed writer should leave its WAL behind"
 
 
 ADD_WRITER_RUN = (f"INSERT INTO runs SELECT 'writer', DATE '{WRITER_RUN_DAY}', published_at, catalog_hash "
@@ -188,7 +192,7 @@ def foreign_wal(folder: Path) -> bytes:
     with duckdb.connect(str(other)) as con:
         con.execute("CREATE TABLE t (x INTEGER)")
     kill_a_writer_after(other, "INSERT INTO t VALUES (1)")
-    return store.wal_of(other).read_bytes()
+    return wal_of(other).read_bytes()
 
 
 def test_a_foreign_wal_is_set_aside_and_the_new_run_reads_back(
@@ -196,7 +200,7 @@ def test_a_foreign_wal_is_set_aside_and_the_new_run_reads_back(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     wal = foreign_wal(elsewhere)
-    store.wal_of(db).write_bytes(wal)
+    wal_of(db).write_bytes(wal)
     with pytest.raises(duckdb.Error, match="WAL"):  # the state the fault leaves: DuckDB refuses the pair
         duckdb.connect(str(db), read_only=True)
     for command in (["report", "--db", db], ["check", "any-system", "--db", db]):
@@ -258,13 +262,13 @@ def small_file_system(folder: Path, size: int) -> Iterator[bool]:
 
 
 def run_with_duckdb_failing(estate: Path, db: Path, exception: str, message: str) -> subprocess.CompletedProcess[str]:
-    """`mcp-clearance run` in which DuckDB raises `exception` (a duckdb class name) with `message` late in the run,
-    where a full disk shows up: the simulation when no small file system can be mounted."""
+    """`mcp-clearance run` in which DuckDB raises `exception` (a duckdb class name) with `message` once the staging
+    file is being written: the simulation when no small file system can be mounted."""
     script = ("import sys, duckdb\n"
               "from mcp_clearance import cli, run\n"
-              "def full(con):\n"
+              "def full(*args, **kwargs):\n"
               f"    raise duckdb.{exception}({message!r})\n"
-              "run.record_run = full\n"
+              "run.evaluate = full\n"
               "sys.argv = ['mcp-clearance', *sys.argv[1:]]\n"
               "cli.entry()\n")
     return subprocess.run([sys.executable, "-c", script, "run", str(estate), "--db", str(db), "--as-of",
@@ -359,7 +363,7 @@ def test_kill_9_at_random_points_leaves_the_previous_or_the_new_run(
     # a staging file of a run killed before this test's, and its WAL
     stale = db.with_name(f"{db.name}.tmp-{dead_pid()}")
     stale.write_bytes(b"\0" * 4096)
-    store.wal_of(stale).write_bytes(b"\0" * 512)
+    wal_of(stale).write_bytes(b"\0" * 512)
     proc = run_new(estate, db)
     assert_finished(proc)
     assert published(db) == new
@@ -413,7 +417,7 @@ def make_unreadable(kind: str, db: Path, tmp_path: Path) -> None:
         db.write_bytes(b"PK\x03\x04 a zip, not a database" * 64)
     elif kind == "foreign WAL":
         (tmp_path / "other").mkdir()
-        store.wal_of(db).write_bytes(foreign_wal(tmp_path / "other"))
+        wal_of(db).write_bytes(foreign_wal(tmp_path / "other"))
     elif kind == "no MCP Clearance tables":
         db.unlink()
         with duckdb.connect(str(db)) as con:
