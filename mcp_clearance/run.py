@@ -165,6 +165,8 @@ def carry_history(con: duckdb.DuckDBPyConnection, previous: Path) -> str | None:
     try:
         con.execute("ATTACH ? AS previous (READ_ONLY)", [str(previous)])
     except duckdb.Error as exc:
+        if store.DUCKDB_LOCK_CONFLICT in str(exc):  # a writer opened it since it was inspected
+            raise store.DatabaseBusy(previous) from None
         return f"it could not be read: {first_line(exc)}"
     try:
         for table in HISTORY_TABLES:

@@ -312,7 +312,11 @@ def _link_or_copy(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
             raise
-        shutil.copy2(source, target)  # a file system without hard links
+        try:
+            shutil.copy2(source, target)  # a file system without hard links
+        except BaseException:
+            target.unlink(missing_ok=True)  # a half copy (a full disk) is no backup
+            raise
 
 
 def _restore(db: Path, backup: Path | None) -> None:
