@@ -1,26 +1,56 @@
 """`mcp-clearance`: ingest and validate an estate from the command line.
 
 Exit codes: 0 clean, 1 the run finished but quarantined input, 2 the command could not run
-(missing estate, unwritable database). A user never sees a traceback.
+(missing estate, unwritable database, disk full). A user never sees a traceback: `entry` turns any
+exception that escapes a command into one fixed line that quotes no input.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mcp_clearance import report
+from mcp_clearance import report, store
 from mcp_clearance import run as runner
 
 console = Console(stderr=True)
 out = Console()
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_ERROR = 0, 1, 2
+INTERNAL_ERROR = ("stopped on an internal error; details are not printed because they could quote your input. "
+                  "Please report it, with the command you ran and `mcp-clearance --version`, to the MCP Clearance "
+                  "issue tracker")
+
+
+def _error(message: str) -> None:
+    # soft_wrap: one message stays one line whatever the terminal width, so paths and commands copy whole
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+
+
+def _warning(message: str) -> None:
+    console.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
+
+
+@contextmanager
+def _publishing(db: Path) -> Iterator[None]:
+    """The ways a run (or back-fill) ends without publishing, each as one line and exit 2."""
+    try:
+        yield
+    except (runner.EstateNotFound, store.PublishError) as exc:
+        _error(str(exc))
+        sys.exit(EXIT_ERROR)
+    except OSError as exc:
+        _error(f"cannot write {db}: {exc.strerror or type(exc).__name__}; the published run is unchanged")
+        sys.exit(EXIT_ERROR)
 
 
 def _count_files(estate: Path) -> int:
@@ -71,18 +101,17 @@ def main() -> None:
               help="DuckDB file to publish the run to (replaced atomically).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Evaluate as if today were this date (history back-fills).")
-def run_command(estate: Path, db: Path, as_of: object) -> None:
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Give up after this long when another run is publishing to the same --db  [default: wait].")
+def run_command(estate: Path, db: Path, as_of: object, lock_timeout: float | None) -> None:
     """Ingest ESTATE and publish the result to the database."""
     day = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
-    try:
-        result = _with_progress(estate, lambda hook: runner.run(estate, db, as_of=day, on_file=hook))
-    except runner.EstateNotFound as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        sys.exit(EXIT_ERROR)
-    except OSError as exc:
-        console.print(f"[red]error:[/red] cannot write {db}: {exc.strerror or exc}")
-        sys.exit(EXIT_ERROR)
+    with _publishing(db):
+        result = _with_progress(estate, lambda hook: runner.run(estate, db, as_of=day, on_file=hook,
+                                                                lock_timeout=lock_timeout, on_wait=_warning))
     _summary(result, f"Run published to {db} (as of {result.as_of})")
+    for note in [*result.notes, *([result.history_note] if result.history_note else [])]:
+        _warning(note)
     sys.exit(EXIT_QUARANTINED if result.quarantine else EXIT_OK)
 
 
@@ -93,7 +122,7 @@ def validate_command(estate: Path) -> None:
     try:
         result = _with_progress(estate, lambda hook: runner.validate(estate, on_file=hook))
     except runner.EstateNotFound as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        _error(str(exc))
         sys.exit(EXIT_ERROR)
     _summary(result, f"Validated {estate}")
     if result.quarantine:
@@ -102,19 +131,28 @@ def validate_command(estate: Path) -> None:
     console.print("[green]all inputs valid[/green]")
 
 
+def _open(db: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return report.open_database(db)
+    except report.DatabaseProblem as exc:
+        _error(str(exc))
+        sys.exit(EXIT_ERROR)
+
+
 @main.command("report")
 @click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True)
 @click.option("--format", "fmt", type=click.Choice(report.REPORT_FORMATS), default="markdown", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="file to write (default: stdout)")
 def report_command(db: Path, fmt: str, output: Path | None) -> None:
     """Write the verdicts and findings of the published run."""
-    try:
-        con = report.open_database(db)
-    except report.DatabaseProblem as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        sys.exit(EXIT_ERROR)
+    con = _open(db)
     with con:
-        report.write(report.render(con, fmt), output)
+        text = report.render(con, fmt)
+    try:
+        report.write(text, output)
+    except OSError as exc:
+        _error(f"cannot write {output}: {exc.strerror or type(exc).__name__}")
+        sys.exit(EXIT_ERROR)
 
 
 @main.command("check")
@@ -124,11 +162,7 @@ def report_command(db: Path, fmt: str, output: Path | None) -> None:
 @click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True)
 def check_command(system: str, require: str, after_risk: bool, db: Path) -> None:
     """Exit non-zero with the reasons when SYSTEM falls short of the required stage (for CI gates)."""
-    try:
-        con = report.open_database(db)
-    except report.DatabaseProblem as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        sys.exit(EXIT_ERROR)
+    con = _open(db)
     with con:
         ok, reasons = report.check_system(con, system, require, after_risk)
     for line in reasons:
@@ -146,20 +180,19 @@ def backfill_command(db: Path, runs: int, every_days: int) -> None:
     from mcp_clearance import history
 
     dates = history.history_dates(runs=runs, every_days=every_days)
-    history.backfill(db, dates, on_run=lambda day: console.print(f"history run as of {day}"))
+    with _publishing(db):
+        history.backfill(db, dates, on_run=lambda day: console.print(f"history run as of {day}"))
     out.print(f"{len(dates)} past runs ({dates[0]} … {dates[-1]}) published to {db}")
 
 
 def entry() -> None:
-    """Console-script entry: the last line of defence, one readable line instead of a traceback."""
+    """Console-script entry: the last line of defence. Whatever escapes a command becomes one fixed line naming
+    only the exception's class; its message is not printed, since it may quote the input (a secret, a path)."""
     try:
         main(standalone_mode=True)
     except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        console.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {first}")
-        console.print("please report this with the command you ran")
+        _error(f"mcp-clearance {INTERNAL_ERROR} ({type(exc).__name__})")
         sys.exit(EXIT_ERROR)
-
 
 
 @main.command("generate")
@@ -182,7 +215,7 @@ def generate_command(folder: Path, systems: int | None, events: int | None, seed
     try:
         sample_estate.generate(folder, systems=systems, events=events, seed=seed, as_of=day)
     except OSError as exc:
-        console.print(f"[red]error:[/red] cannot write {folder}: {exc.strerror or exc}")
+        _error(f"cannot write {folder}: {exc.strerror or type(exc).__name__}")
         sys.exit(EXIT_ERROR)
     out.print(f"wrote {folder}: {systems} systems, {events:,} tool calls, as of {day}")
 

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from mcp_clearance import __version__
+from mcp_clearance.store import DUCKDB_LOCK_CONFLICT, SCHEMA_VERSION
 
 REPORT_FORMATS = ("json", "csv", "markdown", "sarif")
 STAGES = {"blocked": 0, "read-only": 1, "cleared": 2}
@@ -33,31 +34,65 @@ READ_CATALOG = "estate"
 
 
 def open_database(db: Path) -> duckdb.DuckDBPyConnection:
-    """The published run at `db`, read-only.
+    """The published run at `db`, read-only; DatabaseProblem (naming the command to run) when there is none.
 
     The file is attached to a new in-memory connection rather than opened with `duckdb.connect(db)`: DuckDB keeps
     one database per path in a process and hands it to every later `connect` of that path, so while any reader
     holds it open, a newer run renamed into place would stay invisible to this process (a dashboard or a notebook
     that re-opens after `mcp-clearance run`). An ATTACH opens the file that is at the path now.
     """
+    publish = f"`mcp-clearance run ESTATE --db {db}`"
     if not db.exists():
-        raise DatabaseProblem(f"{db} does not exist; run `mcp-clearance run ESTATE --db {db}` first")
+        raise DatabaseProblem(f"{db} does not exist; run {publish} first")
+    if db.is_file() and db.stat().st_size == 0:
+        raise DatabaseProblem(f"{db} cannot be opened: it is an empty file, not a published run; run {publish}")
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH ? AS {READ_CATALOG} (READ_ONLY)", [str(db)])
         con.execute(f"USE {READ_CATALOG}")
     except duckdb.Error as exc:
         con.close()
-        raise DatabaseProblem(f"{db} cannot be opened: {str(exc).splitlines()[0]}") from None
+        raise DatabaseProblem(_unopenable(db, str(exc), publish)) from None
+    try:
+        schema = _schema_version(con)
+    except duckdb.Error:
+        schema = None
+    if schema != SCHEMA_VERSION:
+        con.close()
+        written = "holds no MCP Clearance run: it was written by another program or another version" \
+            if schema is None else f"was written by another version of MCP Clearance (schema {schema})"
+        raise DatabaseProblem(f"{db} {written}; this version reads schema {SCHEMA_VERSION}: re-run {publish}")
     try:
         con.execute("SELECT as_of FROM run_context").fetchone()
         con.execute("SELECT 1 FROM verdicts LIMIT 1").fetchall()
     except duckdb.Error:
         con.close()
-        raise DatabaseProblem(
-            f"{db} was written by another version of MCP Clearance; re-run `mcp-clearance run ESTATE --db {db}`"
-        ) from None
+        raise DatabaseProblem(f"{db} was written by another version of MCP Clearance; re-run {publish}") from None
     return con
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    has_meta = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'clearance_meta'",
+        [READ_CATALOG],
+    ).fetchone()[0]
+    if not has_meta:
+        return None
+    row = con.execute("SELECT schema_version FROM clearance_meta").fetchone()
+    return None if row is None else row[0]
+
+
+def _unopenable(db: Path, error: str, publish: str) -> str:
+    """Why DuckDB refused the file, in the reader's terms (DuckDB's own words name the path, never content)."""
+    if "WAL" in error:
+        return (f"{db} cannot be opened: its write-ahead log {db}.wal does not belong to it (left by another "
+                f"writer); run {publish}, which sets the log aside, or move {db}.wal away")
+    if DUCKDB_LOCK_CONFLICT in error:
+        return f"{db} cannot be opened: another process has it open for writing; close that process, or run {publish}"
+    if "not a valid DuckDB database" in error:
+        return f"{db} cannot be opened: it is not a DuckDB database file; run {publish} (the old file is kept aside)"
+    first = error.strip().splitlines()[0] if error.strip() else "unknown reason"
+    return f"{db} cannot be opened ({first}); run {publish}"
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

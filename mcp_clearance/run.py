@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from mcp_clearance import store
 from mcp_clearance.estate import INVENTORY_FILE
 from mcp_clearance.evaluate import evaluate
 from mcp_clearance.pipelines import audit, credentials, inventory, tool_listings
@@ -40,6 +42,8 @@ class RunResult:
     families: dict[str, FamilyStats] = field(default_factory=dict)
     quarantine: list[tuple[str, str, int | None, str]] = field(default_factory=list)
     history_note: str | None = None
+    # what the publication had to do about leftovers of other writers and killed runs
+    notes: list[str] = field(default_factory=list)
 
     @property
     def quarantined(self) -> int:
@@ -85,64 +89,100 @@ def _stats(ctx: LoadContext) -> dict[str, FamilyStats]:
 
 
 def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretScanner | None = None,
-        on_file: ProgressHook | None = None) -> RunResult:
-    """Ingest `estate` and publish the result at `db` in one atomic step."""
+        on_file: ProgressHook | None = None, lock_timeout: float | None = None,
+        on_wait: Callable[[str], None] | None = None) -> RunResult:
+    """Ingest `estate` and publish the result at `db` in one atomic step (see store.py for what is guaranteed).
+
+    Waits for another run publishing to `db` (`on_wait` is told once), at most `lock_timeout` seconds when given.
+    Raises store.PublishError (DiskFull, LockTimeout, DatabaseBusy) when nothing was published.
+    """
     _check_estate(estate)
     as_of = as_of or datetime.now(UTC).date()
     scanner = scanner or SecretScanner.for_installation()
     db.parent.mkdir(parents=True, exist_ok=True)
-    staging = db.with_name(f"{db.name}.tmp-{os.getpid()}")
-    staging.unlink(missing_ok=True)
-    try:
-        con = duckdb.connect(str(staging))
+    with store.disk_full_reported(db), store.publish_lock(db, timeout=lock_timeout, on_wait=on_wait):
+        removed = store.remove_stale_staging(db)
+        previous = store.PreviousDatabase.inspect(db)
+        notes = list(previous.notes)
+        if removed:
+            notes.append(f"removed {len(removed)} staging file(s) left by killed runs: "
+                         + ", ".join(p.name for p in removed))
+        staging = store.staging_path(db)
         try:
-            create_schema(con)
-            ctx = ingest(con, estate.resolve(), scanner, on_file)
-            published_at = datetime.now(UTC).replace(tzinfo=None)
-            evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at)
-            history_note = carry_history(con, db)
-            record_run(con)
-            con.execute(
-                "CREATE TABLE clearance_meta AS SELECT ? AS schema_version, ?::DATE AS as_of, "
-                "?::TIMESTAMP AS published_at",
-                [SCHEMA_VERSION, as_of, published_at],
-            )
-            con.execute("CHECKPOINT")
+            con = duckdb.connect(str(staging))
+            try:
+                create_schema(con)
+                ctx = ingest(con, estate.resolve(), scanner, on_file)
+                published_at = datetime.now(UTC).replace(tzinfo=None)
+                evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at)
+                history_note = _carry_or_keep_aside(con, previous)
+                record_run(con)
+                con.execute(
+                    "CREATE TABLE clearance_meta AS SELECT ? AS schema_version, ?::DATE AS as_of, "
+                    "?::TIMESTAMP AS published_at",
+                    [SCHEMA_VERSION, as_of, published_at],
+                )
+                verdicts = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            store.publish(staging, db, previous, store.RunIdentity(SCHEMA_VERSION, as_of, published_at, verdicts))
         finally:
-            con.close()
-        os.replace(staging, db)  # the only moment readers can see a change
-    finally:
-        staging.unlink(missing_ok=True)
-        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
-    return RunResult(db, as_of, _stats(ctx), ctx.quarantined, history_note)
+            _remove_staging(staging)
+    return RunResult(db, as_of, _stats(ctx), ctx.quarantined, history_note, notes)
+
+
+def _remove_staging(staging: Path) -> None:
+    staging.unlink(missing_ok=True)
+    staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+    shutil.rmtree(staging.with_name(staging.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
 
 
 HISTORY_TABLES = ("runs", "findings_history", "verdict_history")
 
 
-def carry_history(con: duckdb.DuckDBPyConnection, previous: Path) -> str | None:
-    """Copy earlier runs from the published database; a run for the same as_of date is replaced.
-
-    Returns a note for the user when the history could not be read (it then starts afresh).
-    """
-    if not previous.exists():
+def _carry_or_keep_aside(con: duckdb.DuckDBPyConnection, previous: store.PreviousDatabase) -> str | None:
+    """Carry the previous run's history; when it cannot be, keep the previous file aside and say so."""
+    if not previous.db.exists():
         return None
+    if not previous.readable:
+        kept = previous.keep_aside("corrupt")
+        return (f"previous database {previous.db} could not be read ({previous.problem}); kept as {kept.name}; "
+                "history starts with this run")
+    reason = carry_history(con, previous.db)
+    if reason is None:
+        return None
+    kept = previous.keep_aside("old-layout")
+    return f"history in {previous.db} was not carried ({reason}); kept as {kept.name}; history starts with this run"
+
+
+def carry_history(con: duckdb.DuckDBPyConnection, previous: Path) -> str | None:
+    """Copy earlier runs from the published database (with its WAL); a run for the same as_of date is replaced.
+
+    Returns why the history could not be carried (it then starts afresh), or None. The layout is compared before
+    copying, so an error while copying (a full disk) is raised rather than mistaken for an old layout.
+    """
     try:
         con.execute("ATTACH ? AS previous (READ_ONLY)", [str(previous)])
     except duckdb.Error as exc:
-        return f"previous database {previous} could not be read ({first_line(exc)}); history starts with this run"
+        if store.DUCKDB_LOCK_CONFLICT in str(exc):  # a writer opened it since it was inspected
+            raise store.DatabaseBusy(previous) from None
+        return f"it could not be read: {first_line(exc)}"
     try:
         for table in HISTORY_TABLES:
             columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-            names = ", ".join(columns)
+            theirs = {r[0] for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'previous' AND table_name = ?",
+                [table]).fetchall()}
+            missing = [c for c in columns if c not in theirs]
+            if missing:
+                return f"it has an older layout: {table} lacks {', '.join(missing)}"
+        for table in HISTORY_TABLES:
+            names = ", ".join(r[0] for r in con.execute(f"DESCRIBE {table}").fetchall())
             con.execute(
                 f"INSERT INTO {table} ({names}) SELECT {names} FROM previous.{table} "
                 "WHERE as_of <> (SELECT as_of FROM run_context)"
             )
-    except duckdb.Error as exc:
-        for table in HISTORY_TABLES:
-            con.execute(f"DELETE FROM {table}")
-        return f"history in {previous} has an older layout ({first_line(exc)}); history starts with this run"
     finally:
         con.execute("DETACH previous")
     return None

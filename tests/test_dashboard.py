@@ -525,3 +525,30 @@ def test_dashboard_reads_read_only_and_sees_a_newer_run_without_restart(
     runs = rendered(page("data_page"))
     shown = [d.date() for d in table(runs, "as_of", "published_at")["as_of"]]
     assert shown[0] == newer and first_as_of in shown, "history carried into the new run"
+
+
+@pytest.mark.parametrize("fault", ["garbage", "stale WAL"])
+def test_a_garbage_or_stale_wal_database_names_the_command_to_run(fault: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "estate.duckdb"
+    if fault == "garbage":
+        db.write_bytes(b"\x00garbage, not a database\xff" * 256)
+    else:  # a WAL left by a writer of another file, killed before it could checkpoint
+        other = tmp_path / "other.duckdb"
+        for path in (db, other):
+            with duckdb.connect(str(path)) as con:
+                con.execute("CREATE TABLE t (x INTEGER)")
+        writer = ("import duckdb, os, signal, sys\ncon = duckdb.connect(sys.argv[1])\n"
+                  "con.execute('INSERT INTO t VALUES (1)')\nos.kill(os.getpid(), signal.SIGKILL)\n")
+        assert subprocess.run([sys.executable, "-c", writer, str(other)], timeout=120).returncode == -9
+        (tmp_path / "estate.duckdb.wal").write_bytes((tmp_path / "other.duckdb.wal").read_bytes())
+    monkeypatch.setenv(data.DB_ENV, str(db))
+    at = rendered(page("posture"))
+    assert len(at.error) == 1
+    assert f"mcp-clearance run ESTATE --db {db}" in at.error[0].value
+    if fault == "stale WAL":
+        assert "write-ahead log" in at.error[0].value
+    assert not at.title, "the page stops after the message"

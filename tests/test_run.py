@@ -59,7 +59,7 @@ def test_a_failed_run_leaves_the_published_database_untouched(estate: Path, tmp_
     with pytest.raises(KeyboardInterrupt):
         runner.run(estate, db, as_of=date(2026, 11, 21))
     assert db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.duckdb"], "no staging file, backup or lock stays"
 
 
 def test_a_killed_run_leaves_the_published_database_readable(estate: Path, tmp_path: Path) -> None:
@@ -99,6 +99,23 @@ def test_unreadable_previous_database_starts_history_afresh(estate: Path, tmp_pa
     assert result.history_note and "history starts with this run" in result.history_note
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("estate.duckdb.corrupt-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == b"not a duckdb file", "the old file is kept, not overwritten"
+    assert kept[0].name in result.history_note
+
+
+def test_a_database_of_an_older_layout_is_kept_aside(estate: Path, tmp_path: Path) -> None:
+    db = tmp_path / "estate.duckdb"
+    runner.run(estate, db, as_of=AS_OF)
+    with duckdb.connect(str(db)) as con:  # as an older version wrote it: a history column missing
+        con.execute("ALTER TABLE verdict_history DROP COLUMN verdict_after_risk")
+    before = db.read_bytes()
+    result = runner.run(estate, db, as_of=date(2026, 11, 27))
+    assert result.history_note and "verdict_history lacks verdict_after_risk" in result.history_note
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("estate.duckdb.old-layout-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT as_of FROM runs").fetchall() == [(date(2026, 11, 27),)]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -122,6 +139,61 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert "estate folder not found" in proc.stderr and "Traceback" not in proc.stderr
     proc = cli("report", "--db", str(tmp_path / "missing.duckdb"))
     assert proc.returncode == 2 and "mcp-clearance run" in proc.stderr and "Traceback" not in proc.stderr
+
+
+PLANTED = "sk-live-0123456789abcdefPLANTED"  # a secret-shaped value an exception message might quote
+
+
+@pytest.mark.parametrize("command, args", [
+    ("run", ["ESTATE", "--db", "DB"]), ("validate", ["ESTATE"]), ("report", ["--db", "DB"]),
+    ("check", ["some-system", "--db", "DB"]), ("generate", ["OUT"]), ("backfill", ["--db", "DB"]),
+])
+def test_an_internal_error_in_any_command_is_one_line_that_quotes_nothing(command: str, args: list[str],
+                                                                         tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from mcp_clearance import cli\n"
+        "def broken(*args, **kwargs):\n"
+        f"    raise ValueError('cannot parse {PLANTED} in ' + sys.argv[-1])\n"
+        f"cli.main.commands[{command!r}].callback = broken\n"
+        f"sys.argv = ['mcp-clearance', {command!r}, *sys.argv[1:]]\n"
+        "cli.entry()\n"
+    )
+    real = {"ESTATE": str(tmp_path), "DB": str(tmp_path / "x.duckdb"), "OUT": str(tmp_path / "out")}
+    proc = subprocess.run([sys.executable, "-c", script, *(real.get(a, a) for a in args)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stdout == "" and len(proc.stderr.splitlines()) == 1, proc.stderr
+    line = proc.stderr.strip()
+    assert line.startswith("error:") and "internal error" in line and "(ValueError)" in line and "report" in line
+    assert PLANTED not in line and str(tmp_path) not in line, "the exception's text is never printed"
+    assert "Traceback" not in line and "unexpected" not in line.lower()
+
+
+def test_an_error_deep_in_a_report_reaches_the_user_as_one_line(estate: Path, tmp_path: Path) -> None:
+    db = tmp_path / "estate.duckdb"
+    runner.run(estate, db, as_of=AS_OF)
+    script = (
+        "import sys, duckdb\n"
+        "from mcp_clearance import cli, report\n"
+        "def broken(con, fmt):\n"
+        f"    raise duckdb.ConversionException(\"Could not convert string '{PLANTED}' to INT32\")\n"
+        "report.render = broken\n"
+        "sys.argv = ['mcp-clearance', 'report', '--db', sys.argv[1]]\n"
+        "cli.entry()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "(ConversionException)" in proc.stderr and PLANTED not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_run_warns_about_a_previous_database_it_could_not_read(estate: Path, tmp_path: Path) -> None:
+    db = tmp_path / "estate.duckdb"
+    db.write_bytes(b"\x00" * 1000)
+    proc = cli("run", str(estate), "--db", str(db), "--as-of", "2026-11-20")
+    assert proc.returncode in (0, 1)
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "history starts with this run" in warnings[0] and ".corrupt-" in warnings[0]
 
 
 def test_cli_validate_names_file_field_and_line(estate: Path, tmp_path: Path) -> None:
