@@ -17,7 +17,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from mcp_clearance.pipelines.base import LoadContext
-from mcp_clearance.pipelines.connectors._common import Document, base_spec, build_each, identify, read_document, store
+from mcp_clearance.pipelines.connectors._common import (
+    Document,
+    base_spec,
+    build_each,
+    identify,
+    read_document,
+    store,
+    warn_if_relaxed,
+)
 
 FORMAT = "claude_desktop"
 PRIORITY = 90
@@ -43,4 +51,6 @@ def load(ctx: LoadContext, path: Path) -> int:
     doc = read_document(path)
     specs = build_each(ctx, path, doc.items("mcpServers"), lambda name, entry, line: base_spec(
         name, entry, line, "user"))
-    return store(ctx, path, FORMAT, specs)
+    loaded = store(ctx, path, FORMAT, specs)
+    warn_if_relaxed(ctx, path, doc, "Claude Desktop")  # it parses the file with JSON.parse
+    return loaded

@@ -31,6 +31,7 @@ from mcp_clearance.pipelines.connectors._common import (
     opt_str,
     read_document,
     store,
+    warn_if_relaxed,
 )
 
 FORMAT = "cursor"
@@ -55,7 +56,9 @@ def detect(path: Path, head: str) -> bool:
 
 def load(ctx: LoadContext, path: Path) -> int:
     doc = read_document(path)
-    return store(ctx, path, FORMAT, build_each(ctx, path, doc.items("mcpServers"), _server))
+    loaded = store(ctx, path, FORMAT, build_each(ctx, path, doc.items("mcpServers"), _server))
+    warn_if_relaxed(ctx, path, doc, "Cursor")  # it rejects a trailing comma or comment in mcp.json
+    return loaded
 
 
 def _server(name: str, entry: Any, line: int | None) -> ServerSpec:
