@@ -58,8 +58,8 @@ def read_bounded(path: Path, limit: int) -> bytes:
     try:
         with (gzip.open(path, "rb") if is_gzip(path) else path.open("rb")) as handle:
             data = handle.read(limit + 1)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise DocumentError(f"cannot read file: corrupt or truncated gzip ({type(exc).__name__})") from None
+    except (EOFError, zlib.error) as exc:  # their messages say what broke, never quote the data
+        raise DocumentError(f"cannot read file: {type(exc).__name__}: {exc}") from None
     except OSError as exc:
         raise DocumentError(f"cannot read file: {type(exc).__name__}") from None
     if len(data) > limit:
@@ -78,8 +78,10 @@ def size_over(path: Path, limit: int) -> bool:
                 total += len(chunk)
                 if total > limit:
                     return True
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise DocumentError(f"cannot read file: corrupt or truncated gzip ({type(exc).__name__})") from None
+    except (EOFError, zlib.error) as exc:  # their messages say what broke, never quote the data
+        raise DocumentError(f"cannot read file: {type(exc).__name__}: {exc}") from None
+    except OSError as exc:  # BadGzipFile's message quotes the first bytes
+        raise DocumentError(f"cannot read file: {type(exc).__name__}") from None
     return False
 
 
