@@ -7,10 +7,11 @@ reason that never quotes the input, plus the line when known) for a file that br
 * `read_bounded` reads a file, decompressing `.gz` while reading, and stops one byte past the
   limit, so a small gzip that expands to gigabytes is refused after reading the limit, not after
   inflating it all; `size_over` counts decompressed bytes the same way without keeping them.
-* `load_yaml` composes a YAML document with PyYAML's safe loader under three caps: nesting depth,
-  nodes with every alias expanded (a "billion laughs" alias bomb is a few hundred bytes that
-  expand exponentially; counting the expansion refuses it while still allowing ordinary anchors),
-  and integer length. An alias to a node that contains it (a cycle) is refused too.
+* `load_yaml` reads a YAML document with PyYAML's safe loader under two caps checked on the
+  parser's events before any node is built: nesting depth, and nodes with every alias expanded (a
+  "billion laughs" alias bomb is a few hundred bytes that expand exponentially; counting the
+  expansion refuses it while still allowing ordinary anchors). An alias to a node that contains it
+  (a cycle) is refused too. Over-long integers and timestamps stay text (see _BoundedLoader).
 * `loads_json` / `check_json_limits` bound JSON the same way before the parser sees it: CPython's
   decoder and json5 recurse per nesting level, so deep input would otherwise raise RecursionError.
 """
@@ -145,12 +146,18 @@ def _check_events(text: str) -> None:
 
 
 class _BoundedLoader(_Parser):  # type: ignore[misc, valid-type]
-    """The safe loader with bounded integers and no ValueError escaping from a constructor."""
+    """The safe loader, with two scalars left as text for the consumer to validate field by field:
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        digits = sum(ch.isalnum() for ch in str(node.value))
-        if digits > MAX_INT_DIGITS:
-            raise _LimitError(None, None, f"an integer has more than {MAX_INT_DIGITS} digits", node.start_mark)
+    * an integer longer than MAX_INT_DIGITS (Python refuses to convert more than 4,300 digits and
+      the conversion is quadratic below that), so a count field rejects it in its own record;
+    * a timestamp, which PyYAML would turn into a date and fail with ValueError for the whole
+      document on 2026-02-30; pydantic parses the text per field instead.
+    Any other ValueError from a constructor ends the document as an error, never as a crash.
+    """
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
+        if sum(ch.isalnum() for ch in str(node.value)) > MAX_INT_DIGITS:
+            return str(node.value)
         return super().construct_yaml_int(node)  # type: ignore[no-any-return]
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
@@ -159,12 +166,11 @@ class _BoundedLoader(_Parser):  # type: ignore[misc, valid-type]
         except (ValueError, OverflowError) as exc:
             if isinstance(exc, yaml.YAMLError):
                 raise
-            # e.g. 2026-02-30: PyYAML's timestamp constructor lets datetime's ValueError escape
-            raise _LimitError(None, None, "a value is out of range for its type (a date, time or number)",
-                              node.start_mark) from None
+            raise _LimitError(None, None, "a value is out of range for its type", node.start_mark) from None
 
 
 _BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_str)
 
 
 def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
@@ -185,6 +191,9 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
         raise DocumentError(f"YAML document refused: {exc.problem}", mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own cap (1000) can fire first, while scanning ahead
+            raise DocumentError(f"YAML document refused: nested deeper than {MAX_DEPTH} levels",
+                                mark.line + 1 if mark else None) from None
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise DocumentError(f"YAML syntax error{where}: {_problem(exc)}", mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:

@@ -74,7 +74,7 @@ def _guarded(ctx: LoadContext, path: Path, loader: Loader) -> list[InputError]:
 
 def _start(ctx: LoadContext, path: Path, required: bool) -> tuple[object, object, str, list[InputError]] | None:
     relative = ctx.relative(path)
-    if path.is_symlink() and not path.resolve().is_relative_to(ctx.estate_root.resolve()):
+    if _links_outside(ctx, path):
         return None, None, path.name, [InputError(path.name, None, "", LINK_OUTSIDE)]
     if not path.exists():
         if required:
@@ -274,6 +274,10 @@ def _can_match(glob: str) -> bool:
     return any(ch in first for ch in "*?[") or first == CONNECTORS_FOLDER
 
 
+def _links_outside(ctx: LoadContext, path: Path) -> bool:
+    return path.is_symlink() and not path.resolve().is_relative_to(ctx.estate_root.resolve())
+
+
 def _record(ctx: LoadContext, path: Path, loaded: int, quarantined: int) -> None:
-    if path.exists():
+    if path.exists() and not _links_outside(ctx, path):  # never hash a file outside the estate
         ctx.record_source(path, FAMILY, "yaml", loaded, quarantined)
