@@ -227,3 +227,15 @@ def cli(*args: str, memory_cap: int | None = None, cwd: Path | None = None) -> t
     Path(f"{out_path}.out").unlink()
     Path(f"{out_path}.err").unlink()
     return child.returncode, stdout, stderr, usage.ru_maxrss * 1024
+
+
+def gzip_bomb(prefix: bytes, filler: bytes, mebibytes: int, suffix: bytes = b"") -> bytes:
+    """A gzip file that decompresses to `prefix`, `mebibytes` MiB of `filler`, then `suffix`.
+
+    Built from gzip members (readers concatenate them), so a 1 GiB bomb costs one 1 MiB compression
+    and about 1 KB per MiB on disk.
+    """
+    chunk = filler * (1024 * 1024 // len(filler))
+    chunk += filler[: 1024 * 1024 - len(chunk)]
+    member = gzip.compress(chunk, compresslevel=9, mtime=0)
+    return gzip.compress(prefix, mtime=0) + member * mebibytes + gzip.compress(suffix, mtime=0)
