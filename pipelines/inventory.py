@@ -76,6 +76,8 @@ def _start(ctx: LoadContext, path: Path, required: bool) -> tuple[object, object
     relative = ctx.relative(path)
     if _links_outside(ctx, path):
         return None, None, path.name, [InputError(path.name, None, "", LINK_OUTSIDE)]
+    if path.exists() and not path.is_file():  # a folder, FIFO or device: opening a FIFO would block the run
+        return None, None, relative, [InputError(relative, None, "", "not a regular file; not read")]
     if not path.exists():
         if required:
             return None, None, relative, [InputError(relative, None, "", "missing: every estate needs an inventory")]
