@@ -388,19 +388,21 @@ def validate_mapping(
     errors: list[InputError] = []
     reported: set[tuple[Any, ...]] = set()
     current = _plain_copy(data)
-    while True:  # each pass removes at least one value, so this ends
+    while True:  # each pass removes at least one value or gives up, so this ends
         try:
             return model.model_validate(current), errors
         except ValidationError as exc:
+            progressed = False
             for error in exc.errors():
                 dropped = _drop(current, tuple(error["loc"]))
                 if dropped in reported:
                     continue
                 reported.add(dropped)
+                progressed = progressed or bool(dropped)
                 field = ".".join(str(p) for p in dropped)
                 errors.append(InputError(relative, node_line(root, dropped), field,
                                          f"{_describe(error)}; the default applies"))
-            if not reported:  # no value could be singled out: nothing of the file is used
+            if not progressed:  # an error of the whole file (a cross-field rule): nothing of it is used
                 return model(), errors
 
 
