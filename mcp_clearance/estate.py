@@ -2,6 +2,8 @@
 
 Every model rejects unknown keys. Records are validated one by one so that one bad system or
 exception is reported (file, line, field path, what was expected) while the rest still load.
+Every number and date has a documented range (docs/limits.md), so one absurd value is a reported
+error in its record and never an overflow further down.
 """
 
 from __future__ import annotations
@@ -14,7 +16,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from mcp_clearance.safe_load import MAX_FILE_BYTES, DocumentError, load_yaml, read_bounded
 
 INVENTORY_FILE = "inventory.yaml"
 POLICY_FILE = "policy.yaml"
@@ -27,6 +40,15 @@ DataClass = Literal[
 ]
 Slug = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/@\-]*$", max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+# Value ranges (docs/limits.md). Integers are strict: 30.5, "30" or true where a count is due is an
+# error, not a silent conversion.
+MAX_DAYS = 36500  # 100 years
+MAX_DURATION_S = 10 * 365 * 86400  # 10 years
+Days = Annotated[StrictInt, Field(ge=0, le=MAX_DAYS)]
+PositiveDays = Annotated[StrictInt, Field(ge=1, le=MAX_DAYS)]
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2199, 12, 31)
+Day = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 
 
 class Strict(BaseModel):
@@ -44,7 +66,7 @@ class LogSink(Strict):
     name: Slug
     append_only: bool | None = None
     hash_chained: bool | None = None
-    retention_days: int | None = Field(default=None, ge=0)
+    retention_days: Days | None = None
 
 
 class System(Strict):
@@ -90,54 +112,61 @@ class Inventory(Strict):
 
 # policy.yaml ------------------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_DURATION = re.compile(r"^(\d{1,12})\s*([smhd])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION_FORMAT = "expected a duration like 30m, 1h, 7d or a whole number of seconds, at most 10 years (3650d)"
 
 
 def parse_duration(text: str | int) -> int:
-    """'1h' / '7d' / '90d' / seconds -> seconds."""
+    """'1h' / '7d' / '90d' / seconds -> seconds, 0 to 10 years; ValueError otherwise."""
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        raise ValueError(_DURATION_FORMAT)
     if isinstance(text, int):
-        return text
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise ValueError("expected a duration like 30m, 1h, 7d or a number of seconds")
-    return int(match.group(1)) * _SECONDS[match.group(2)]
+        seconds = text
+    else:
+        match = _DURATION.match(text.strip())
+        if not match:
+            raise ValueError(_DURATION_FORMAT)
+        seconds = int(match.group(1)) * _SECONDS[match.group(2)]
+    if not 0 <= seconds <= MAX_DURATION_S:
+        raise ValueError(_DURATION_FORMAT)
+    return seconds
 
 
-Duration = Annotated[str | int, Field(description="30m, 1h, 7d or seconds")]
-Percent = Annotated[float, Field(ge=0, le=100)]
+def _duration(value: object) -> object:
+    parse_duration(value)  # type: ignore[arg-type]
+    return value
+
+
+def _positive_duration(value: object) -> object:
+    if parse_duration(value) == 0:  # type: ignore[arg-type]
+        raise ValueError("a credential lifetime must be at least one second")
+    return value
+
+
+Duration = Annotated[StrictStr | StrictInt, BeforeValidator(_duration), Field(description="30m, 1h, 7d or seconds")]
+Lifetime = Annotated[StrictStr | StrictInt, BeforeValidator(_positive_duration),
+                     Field(description="30m, 1h, 7d or seconds; at least 1s")]
+Percent = Annotated[float, Field(strict=True, ge=0, le=100, allow_inf_nan=False)]
 
 
 class TierPolicy(Strict):
-    max_credential_lifetime: Duration | None = None
+    max_credential_lifetime: Lifetime | None = None
     static_secrets: Literal["never", "rotated"] | None = None
-    static_rotation_days: int | None = Field(default=None, ge=1)
+    static_rotation_days: PositiveDays | None = None
     write_tools: Literal["exception_only", "allowlisted"] | None = None
     agent_coverage: Percent | None = None
     user_coverage: Percent | None = None
     target_linkage: Percent | None = None
     target_linkage_required: bool | None = None
-    retention_days: int | None = Field(default=None, ge=0)
-
-    @field_validator("max_credential_lifetime")
-    @classmethod
-    def _duration(cls, value: str | int | None) -> str | int | None:
-        if value is not None:
-            parse_duration(value)
-        return value
+    retention_days: Days | None = None
 
 
 class Policy(Strict):
     tiers: dict[Literal[1, 2, 3, 4], TierPolicy] = {}
-    review_window_days: int = Field(default=30, ge=1)
+    review_window_days: PositiveDays = 30
     task_credential_grace: Duration = "1h"
-    remediation_sla_days: dict[Literal[1, 2, 3, 4], int] = {}
-
-    @field_validator("task_credential_grace")
-    @classmethod
-    def _grace(cls, value: str | int) -> str | int:
-        parse_duration(value)
-        return value
+    remediation_sla_days: dict[Literal[1, 2, 3, 4], PositiveDays] = {}
 
 
 @dataclass(frozen=True)
@@ -230,8 +259,8 @@ class RiskException(Strict):
     reason_kind: Literal["compensating_control", "risk_accepted", "false_positive", "planned_remediation"]
     reason: Text
     ticket: Text | None = None
-    created: date
-    expires: date
+    created: Day
+    expires: Day
 
     @model_validator(mode="after")
     def _expiry_after_creation(self) -> RiskException:
@@ -250,7 +279,7 @@ class Ticket(Strict):
     resource: Text | None = None
     owner: Text
     ticket: Text
-    due: date | None = None
+    due: Day | None = None
 
 
 class Remediation(Strict):
@@ -269,10 +298,6 @@ class InputError:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-def _compose(text: str) -> yaml.Node | None:
-    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def node_line(node: yaml.Node | None, path: tuple[Any, ...]) -> int | None:
@@ -301,16 +326,14 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def read_yaml(path: Path, relative: str) -> tuple[Any, yaml.Node | None, list[InputError]]:
-    """Parse a YAML file safely; a syntax error is an InputError with its line."""
+    """Parse a YAML file within the limits of mcp_clearance.safe_load; any problem is an InputError."""
     try:
-        text = path.read_text(encoding="utf-8")
-        return yaml.safe_load(text), _compose(text), []
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else None
-        return None, None, [InputError(relative, line, "", f"YAML syntax error: {exc.problem}")]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return None, None, [InputError(relative, None, "", f"cannot read: {type(exc).__name__}")]
+        data, root = load_yaml(read_bounded(path, MAX_FILE_BYTES).decode("utf-8"))
+        return data, root, []
+    except DocumentError as exc:
+        return None, None, [InputError(relative, exc.line, "", exc.reason)]
+    except UnicodeDecodeError as exc:
+        return None, None, [InputError(relative, None, "", f"not UTF-8 text (byte {exc.start})")]
 
 
 def validate_records(
@@ -350,13 +373,66 @@ def validate_records(
 
 def validate_mapping(
     data: Any, root: yaml.Node | None, relative: str, model: type[Strict]
-) -> tuple[Strict | None, list[InputError]]:
-    """Validate a whole small file (policy.yaml) as one record."""
-    try:
-        return model.model_validate(data or {}), []
-    except ValidationError as exc:
-        errors = []
-        for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"])
-            errors.append(InputError(relative, node_line(root, tuple(error["loc"])), field, _describe(error)))
-        return None, errors
+) -> tuple[Strict, list[InputError]]:
+    """Validate a whole small file (policy.yaml) as one record, value by value.
+
+    A bad value is reported and left out, so that field alone keeps its default: the shipped
+    defaults are the strict reading, so a typo can never loosen a threshold. A top level that is
+    not a mapping leaves every default in place.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return model(), [InputError(relative, node_line(root, ()), "", "expected a mapping at the top level; "
+                                    "every default applies")]
+    errors: list[InputError] = []
+    reported: set[tuple[Any, ...]] = set()
+    current = _plain_copy(data)
+    while True:  # each pass removes at least one value or gives up, so this ends
+        try:
+            return model.model_validate(current), errors
+        except ValidationError as exc:
+            progressed = False
+            for error in exc.errors():
+                dropped = _drop(current, tuple(error["loc"]))
+                if dropped in reported:
+                    continue
+                reported.add(dropped)
+                progressed = progressed or bool(dropped)
+                field = ".".join(str(p) for p in dropped)
+                errors.append(InputError(relative, node_line(root, dropped), field,
+                                         f"{_describe(error)}; the default applies"))
+            if not progressed:  # an error of the whole file (a cross-field rule): nothing of it is used
+                return model(), errors
+
+
+def _plain_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(v) for v in value]
+    return value
+
+
+def _drop(data: dict[Any, Any], loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Remove the deepest value of `data` that `loc` (a pydantic error location) reaches; its path.
+
+    Locations can name a dict key (`[key]`) or a union member (`str`, `int`) below the value
+    itself; the walk stops at the last step that exists in the data.
+    """
+    container: Any = data
+    path: list[Any] = []
+    for step in loc:
+        present = (step in container if isinstance(container, dict)
+                   else isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container))
+        if not present:
+            break
+        container = container[step]
+        path.append(step)
+    if not path:
+        return ()
+    parent = data
+    for step in path[:-1]:
+        parent = parent[step]
+    del parent[path[-1]]
+    return tuple(path)

@@ -29,7 +29,9 @@ _TOKEN_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*")),
 ]
 _BEARER = re.compile(r"\b(Bearer|Basic|Token)\s+([^\s\"']{8,})", re.IGNORECASE)
-_URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.I)
+# the lookbehind starts a scheme only at the start of a word, so a long run of letters is scanned once, not per letter
+_URL_USERINFO = re.compile(
+    r"(?P<scheme>(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,30}://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.I)
 _URL_QUERY_SECRET = re.compile(
     r"(?P<name>[?&](?:access_token|token|api[_-]?key|apikey|key|secret|password|passwd|sig|signature|auth)=)"
     r"(?P<val>[^&#\s]+)",

@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from mcp_clearance.safe_load import MAX_FILE_BYTES, DocumentError, MiB, read_bounded, size_over, too_large
 from mcp_clearance.secrets import SecretScanner
 
 
@@ -95,13 +96,66 @@ def discover_formats(package: ModuleType) -> list[ModuleType]:
     return sorted(modules, key=lambda m: (getattr(m, "PRIORITY", DEFAULT_PRIORITY), m.__name__))
 
 
-def estate_files(folder: Path) -> Iterator[Path]:
-    """Regular files under a folder in a stable order, hidden files included (.mcp.json)."""
-    if not folder.is_dir():
+LINK_OUTSIDE = "symbolic link to outside the estate, not followed"
+LINK_LOOP = "symbolic link that loops, not followed"
+SKIPPED_NAMES = {".DS_Store", "README.md"}
+
+
+def estate_files(folder: Path, ctx: LoadContext | None = None, family: str = "") -> Iterator[Path]:
+    """Regular files under a folder in a stable order, hidden files included (.mcp.json).
+
+    Symbolic links are followed only while they stay inside the estate (`ctx.estate_root`, else
+    `folder`): a link that leads outside, directly or through `..`, is never opened and is quarantined
+    (with `ctx`) without naming its target. Each file and directory is visited once whatever the
+    links (no loops); a file reached both directly and through a link is yielded under its own
+    path. FIFOs, sockets and devices are skipped: reading one could block or never end.
+    """
+    root = folder.resolve()
+    if ctx is not None and root.is_relative_to(ctx.estate_root.resolve()):
+        root = ctx.estate_root.resolve()
+    chosen: dict[Path, Path] = {}  # real path -> the path it is yielded under
+    visited: set[Path] = set()
+    pending = [folder]
+    while pending:
+        directory = pending.pop()
+        real, refusal = _followed(directory, root)
+        if refusal:
+            _refuse_link(ctx, directory, family, refusal)
+            continue
+        if real in visited or not real.is_dir():
+            continue
+        visited.add(real)
+        for entry in sorted(directory.iterdir()):
+            target, refusal = _followed(entry, root)
+            if refusal:
+                _refuse_link(ctx, entry, family, refusal)
+            elif target.is_dir():
+                pending.append(entry)
+            elif target.is_file() and entry.name not in SKIPPED_NAMES and (
+                    target not in chosen or (chosen[target] != target and entry == target)):
+                chosen[target] = entry
+    yield from sorted(chosen.values())
+
+
+def _followed(path: Path, root: Path) -> tuple[Path, str | None]:
+    """(real path, None), or (path, why not) for a symbolic link that leads outside `root` or loops."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13)
+        return path, LINK_LOOP
+    if path.is_symlink() and not (real == root or real.is_relative_to(root)):
+        return path, LINK_OUTSIDE
+    return real, None
+
+
+def _refuse_link(ctx: LoadContext | None, path: Path, family: str, reason: str) -> None:
+    if ctx is None:
         return
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.name not in {".DS_Store", "README.md"}:
-            yield path
+    try:
+        shown = path.relative_to(ctx.estate_root).as_posix()  # the link's own path, never its target's
+    except ValueError:
+        shown = path.name
+    ctx.quarantine(shown, family, reason)
 
 
 def file_digest(path: Path) -> tuple[int, str]:
@@ -112,18 +166,42 @@ def file_digest(path: Path) -> tuple[int, str]:
     return path.stat().st_size, digest.hexdigest()
 
 
+# Audit logs are streamed by DuckDB and may be larger than the whole-file readers' MAX_FILE_BYTES;
+# both limits are on the decompressed size, checked while decompressing (docs/limits.md).
+MAX_STREAMED_FILE_BYTES = {"audit": 64 * MiB}  # measured: a 64 MiB ToolHive log peaks at ~0.7 GB
+
+
 def read_text(path: Path, limit: int | None = None) -> str:
-    """Text of a (possibly gzipped) file; a truncated or corrupt gzip is a BadRecord."""
+    """Text of a (possibly gzipped) file; BadRecord when over MAX_FILE_BYTES, corrupt or not UTF-8.
+
+    With `limit`, only the first `limit` characters (a detection head; never an error for size).
+    """
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8", errors="strict") as handle:
-                return handle.read() if limit is None else handle.read(limit)
-        with path.open("r", encoding="utf-8", errors="strict") as handle:
-            return handle.read() if limit is None else handle.read(limit)
+        if limit is not None:
+            opener = gzip.open if path.name.endswith(".gz") else open
+            with opener(path, "rt", encoding="utf-8", errors="strict") as handle:
+                return handle.read(limit)
+        return read_bounded(path, MAX_FILE_BYTES).decode("utf-8", errors="strict")
+    except DocumentError as exc:
+        raise BadRecord(exc.reason) from None
     except (EOFError, OSError, zlib.error) as exc:
-        raise BadRecord(f"cannot read file: {type(exc).__name__}: {exc}") from None
+        raise BadRecord(f"cannot read file: {type(exc).__name__}") from None
     except UnicodeDecodeError as exc:
         raise BadRecord(f"not UTF-8 text (byte {exc.start})") from None
+
+
+def check_size(path: Path, family: str) -> None:
+    """BadRecord when the file, decompressed, is over its family's limit (streamed; memory stays flat).
+
+    Asked before any format sees the file, so a gzip bomb is refused in one shared place whichever
+    reader (Python or DuckDB) would have read it.
+    """
+    limit = MAX_STREAMED_FILE_BYTES.get(family, MAX_FILE_BYTES)
+    try:
+        if size_over(path, limit):
+            raise BadRecord(too_large(path, limit))
+    except DocumentError as exc:
+        raise BadRecord(exc.reason) from None
 
 
 SNIFF_BYTES = 65536
@@ -137,13 +215,14 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
     cannot load at all and calls `ctx.quarantine` for single bad records while loading the rest.
     """
     modules = discover_formats(package)
-    for path in estate_files(folder):
+    for path in estate_files(folder, ctx, family):
         if ctx.on_file is not None:
             ctx.on_file(family, path)
         before = len(ctx.quarantined)
         fmt: str | None = None
         loaded = 0
         try:
+            check_size(path, family)
             head = read_text(path, SNIFF_BYTES) if path.stat().st_size else ""
             if not head.strip():
                 raise BadRecord("empty file")
@@ -152,8 +231,10 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
                 raise BadRecord(f"unrecognised {family} format (no parser claims this content)")
             fmt = module.FORMAT
             loaded = module.load(ctx, path)
-        except BadRecord as exc:
+        except (BadRecord, DocumentError) as exc:
             ctx.quarantine(path, family, exc.reason, exc.line)
+        except RecursionError:
+            ctx.quarantine(path, family, f"{fmt or family} file nests too deeply to read (see docs/limits.md)")
         except duckdb.Error as exc:
             ctx.quarantine(path, family, f"{fmt or family} reader rejected the file: {first_line(exc)}")
         except Exception as exc:

@@ -1,12 +1,17 @@
 """The estate's own description: inventory, policy, exceptions and remediation tickets.
 
 Small YAML files, validated record by record (mcp_clearance.estate); a bad record is quarantined
-with file, line and field path and the rest of the file loads.
+with file, line and field path and the rest of the file loads. A connector glob that can never
+match, or matches no file, is reported too: otherwise its system silently has no connectors.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+import duckdb
+import yaml
 
 from mcp_clearance.estate import (
     DEFAULT_SLA_DAYS,
@@ -22,32 +27,57 @@ from mcp_clearance.estate import (
     System,
     Ticket,
     effective_thresholds,
+    node_line,
     parse_duration,
     policy_deviations,
     read_yaml,
     validate_mapping,
     validate_records,
 )
-from mcp_clearance.pipelines.base import LoadContext
+from mcp_clearance.pipelines.base import LINK_OUTSIDE, LoadContext, estate_files
 
 FAMILY = "inventory"
+CONNECTORS_FOLDER = "connectors"
 
 
 def load(ctx: LoadContext, estate: Path) -> list[InputError]:
     """Load the four estate files; returns every input error (also quarantined)."""
     errors: list[InputError] = []
-    errors += _load_inventory(ctx, estate / INVENTORY_FILE)
-    errors += _load_policy(ctx, estate / POLICY_FILE)
-    errors += _load_exceptions(ctx, estate / EXCEPTIONS_FILE)
-    errors += _load_remediation(ctx, estate / REMEDIATION_FILE)
+    errors += _guarded(ctx, estate / INVENTORY_FILE, _load_inventory)
+    errors += _guarded(ctx, estate / POLICY_FILE, _load_policy)
+    errors += _guarded(ctx, estate / EXCEPTIONS_FILE, _load_exceptions)
+    errors += _guarded(ctx, estate / REMEDIATION_FILE, _load_remediation)
     for error in errors:
         ctx.quarantine(error.file, FAMILY, f"{error.field}: {error.message}" if error.field else error.message,
                        error.line)
     return errors
 
 
+Loader = Callable[[LoadContext, Path], list[InputError]]
+
+
+def _guarded(ctx: LoadContext, path: Path, loader: Loader) -> list[InputError]:
+    """Run one file's loader; whatever it did not foresee is that file's error, never the run's end.
+
+    Validation bounds every value before it reaches the database, so this is the last line only.
+    """
+    try:
+        return loader(ctx, path)
+    except (duckdb.Error, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        error = InputError(path.name, None, "", f"could not be stored ({type(exc).__name__}); nothing of it is used")
+        if loader is _load_policy:  # the strict defaults must exist whatever happened
+            ctx.con.execute("DELETE FROM policy_thresholds")
+            ctx.con.execute("DELETE FROM policy_deviations")
+            _load_policy(ctx, path, use_file=False)
+        return [error]
+
+
 def _start(ctx: LoadContext, path: Path, required: bool) -> tuple[object, object, str, list[InputError]] | None:
     relative = ctx.relative(path)
+    if _links_outside(ctx, path):
+        return None, None, path.name, [InputError(path.name, None, "", LINK_OUTSIDE)]
+    if path.exists() and not path.is_file():  # a folder, FIFO or device: opening a FIFO would block the run
+        return None, None, relative, [InputError(relative, None, "", "not a regular file; not read")]
     if not path.exists():
         if required:
             return None, None, relative, [InputError(relative, None, "", "missing: every estate needs an inventory")]
@@ -92,6 +122,7 @@ def _load_inventory(ctx: LoadContext, path: Path) -> list[InputError]:
             errors.append(InputError(relative, line, "connectors.agent", f"unknown agent {assignment.agent!r}"))
         else:
             connectors.append((assignment, line))
+    errors += _unmatched_globs(ctx, relative, root, data, connectors)
 
     ctx.insert_rows("systems", [
         {"system_id": s.id, "name": s.name, "owner": s.owner, "team": s.team, "business_unit": s.business_unit,
@@ -128,19 +159,21 @@ def _load_inventory(ctx: LoadContext, path: Path) -> list[InputError]:
     return errors
 
 
-def _load_policy(ctx: LoadContext, path: Path) -> list[InputError]:
-    started = _start(ctx, path, required=False)
-    policy: Policy | None = Policy()
+def _load_policy(ctx: LoadContext, path: Path, use_file: bool = True) -> list[InputError]:
+    """Thresholds per tier; a bad value is reported and that field keeps its (strict) default."""
+    started = _start(ctx, path, required=False) if use_file else None
+    policy = Policy()
     errors: list[InputError] = []
-    relative = ctx.relative(path)
+    relative = "(defaults)"
     if started is not None:
         data, root, relative, errors = started
-        if not errors:
+        if errors:  # unreadable: every default applies
+            relative = "(defaults)"
+        else:
             validated, errors = validate_mapping(data, root, relative, Policy)
-            policy = validated if isinstance(validated, Policy) else None
-        _record(ctx, path, 0 if errors else 1, len(errors))
-    # an invalid policy falls back to the shipped defaults, the strictest reading, never a looser one
-    policy = policy if policy is not None and not errors else Policy()
+            assert isinstance(validated, Policy)
+            policy = validated
+        _record(ctx, path, 0 if relative == "(defaults)" else 1, len(errors))
     thresholds = effective_thresholds(policy)
     ctx.insert_rows("policy_thresholds", [
         {"tier": tier, "max_credential_lifetime_s": t.max_credential_lifetime_s,
@@ -150,7 +183,7 @@ def _load_policy(ctx: LoadContext, path: Path) -> list[InputError]:
          "review_window_days": policy.review_window_days,
          "task_credential_grace_s": parse_duration(policy.task_credential_grace),
          "remediation_sla_days": policy.remediation_sla_days.get(tier, DEFAULT_SLA_DAYS[tier]),  # type: ignore[call-overload]
-         "source_file": relative if started is not None and not errors else "(defaults)"}
+         "source_file": relative}
         for tier, t in thresholds.items()
     ])
     ctx.insert_rows("policy_deviations", [
@@ -205,6 +238,48 @@ def _load_remediation(ctx: LoadContext, path: Path) -> list[InputError]:
     return errors
 
 
+def _unmatched_globs(ctx: LoadContext, relative: str, root: yaml.Node | None, data: object,
+                     assignments: list[tuple[ConnectorAssignment, int | None]]) -> list[InputError]:
+    """A warning per connector glob that can never match or matches no config file.
+
+    Globs match with DuckDB's GLOB, as in the `system_connectors` view. The reason names the
+    assignment and its system but not the glob, which is free text from the file.
+    """
+    raw = data.get("connectors") if isinstance(data, dict) else None
+    index_by_line = {node_line(root, ("connectors", i)): i for i in range(len(raw))} if isinstance(raw, list) else {}
+    files = [ctx.relative(p) for p in estate_files(ctx.estate_root / CONNECTORS_FOLDER)]
+    warnings = []
+    for assignment, line in assignments:
+        where = f"connectors[{index_by_line.get(line, '?')}]"
+        problem = None
+        if not _can_match(assignment.config):
+            problem = ("can never match: a config glob is a path relative to the estate folder, "
+                       f"with / separators and no '..', under {CONNECTORS_FOLDER}/")
+        elif not ctx.con.execute("SELECT count(*) FROM (SELECT unnest(?::VARCHAR[]) AS f) WHERE f GLOB ?",
+                                 [files, assignment.config]).fetchone()[0]:
+            problem = f"matches no file under {CONNECTORS_FOLDER}/"
+        if problem:
+            warnings.append(InputError(relative, line, f"{where}.config",
+                                       f"warning: the config glob for system {assignment.system} {problem}; "
+                                       "no connector is assigned by it"))
+    return warnings
+
+
+def _can_match(glob: str) -> bool:
+    """False for a glob no estate path can match: absolute, backslashed, `..`, or outside connectors/."""
+    if "\\" in glob or glob.startswith("/") or (len(glob) > 1 and glob[1] == ":"):
+        return False
+    parts = PurePosixPath(glob).parts
+    if ".." in parts or not parts:
+        return False
+    first = parts[0]
+    return any(ch in first for ch in "*?[") or first == CONNECTORS_FOLDER
+
+
+def _links_outside(ctx: LoadContext, path: Path) -> bool:
+    return path.is_symlink() and not path.resolve().is_relative_to(ctx.estate_root.resolve())
+
+
 def _record(ctx: LoadContext, path: Path, loaded: int, quarantined: int) -> None:
-    if path.exists():
+    if path.exists() and not _links_outside(ctx, path):  # never hash a file outside the estate
         ctx.record_source(path, FAMILY, "yaml", loaded, quarantined)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_clearance.pipelines.base import BadRecord, LoadContext, estate_files, read_text
+from mcp_clearance.safe_load import DocumentError, loads_json
 
 FAMILY = "tool_listings"
 FORMAT = "mcp_tools_list"
@@ -32,7 +33,7 @@ _TOOLS_ARRAY = re.compile(r'"tools"\s*:\s*\[')
 
 def load(ctx: LoadContext, folder: Path) -> None:
     """Load every listing under `folder`; bad files and bad tools are quarantined."""
-    for path in estate_files(folder):
+    for path in estate_files(folder, ctx, FAMILY):
         if ctx.on_file is not None:
             ctx.on_file(FAMILY, path)
         before = len(ctx.quarantined)
@@ -51,9 +52,11 @@ def load(ctx: LoadContext, folder: Path) -> None:
 
 def json_document(text: str) -> Any:
     try:
-        return json.loads(text.lstrip("\ufeff"))
+        return loads_json(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:  # exc.msg names the problem, never the content
         raise BadRecord(f"JSON syntax error: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except DocumentError as exc:  # nesting or integer length over the limits
+        raise BadRecord(exc.reason, exc.line) from None
 
 
 def _tools(document: Any) -> list[Any]:

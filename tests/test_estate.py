@@ -5,10 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from mcp_clearance.estate import DEFAULT_THRESHOLDS, Policy, TierPolicy, effective_thresholds, policy_deviations
+from mcp_clearance.estate import (
+    DEFAULT_THRESHOLDS,
+    Policy,
+    TierPolicy,
+    effective_thresholds,
+    parse_duration,
+    policy_deviations,
+)
 from mcp_clearance.pipelines import inventory
 from mcp_clearance.pipelines.base import LoadContext
+from mcp_clearance.safe_load import DocumentError, load_yaml
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import create_schema
 
@@ -112,3 +121,50 @@ def test_defaults_have_no_deviation_and_not_required_linkage_is_looser() -> None
     loosened = effective_thresholds(Policy(tiers={3: TierPolicy(target_linkage_required=False)}))
     assert loosened[3].target_linkage is None and DEFAULT_THRESHOLDS[3].target_linkage == 0.8
     assert list(policy_deviations(loosened)) == [(3, "target_linkage", "0.8", "None", "looser")]
+
+
+def test_a_bad_policy_value_keeps_the_default_of_that_field_only(tmp_path: Path) -> None:
+    policy = ("tiers:\n  3:\n    retention_days: 99999999999\n    agent_coverage: 97\n"
+              "review_window_days: 1.5\nremediation_sla_days: {1: 5}\n")
+    ctx, errors = load(tmp_path, {"inventory.yaml": "systems:\n" + SYSTEM.format(id="a", env="staging"),
+                                  "policy.yaml": policy})
+    assert [(e.line, e.field) for e in errors] == [(3, "tiers.3.retention_days"), (5, "review_window_days")]
+    assert all(e.message.endswith("the default applies") and "99999999999" not in e.message for e in errors)
+    row = ctx.con.execute("SELECT retention_days, agent_coverage, review_window_days FROM policy_thresholds "
+                          "WHERE tier = 3").fetchone()
+    assert row == (DEFAULT_THRESHOLDS[3].retention_days, 0.97, 30)  # the good value still applies
+    assert ctx.con.execute("SELECT remediation_sla_days FROM policy_thresholds WHERE tier = 1").fetchone() == (5,)
+
+
+def test_durations_are_bounded_to_ten_years() -> None:
+    assert parse_duration("3650d") == 3650 * 86400
+    for bad in ("3651d", "9" * 13 + "s", -1, True, 3.5, "1w"):
+        with pytest.raises(ValueError):
+            parse_duration(bad)  # type: ignore[arg-type]
+
+
+def test_a_glob_that_matches_nothing_is_a_warning_on_its_line(tmp_path: Path) -> None:
+    (tmp_path / "connectors").mkdir()
+    (tmp_path / "connectors" / "a.json").write_text("{}")
+    text = ("systems:\n" + SYSTEM.format(id="a", env="staging")
+            + "agents:\n  - {id: ag, name: Agent, owner: o}\n"
+            + "connectors:\n  - {config: 'connectors/*.json', system: a, agent: ag}\n"
+            + "  - {config: 'connectors/none/*.json', system: a, agent: ag}\n"
+            + "  - {config: '/abs/*.json', system: a, agent: ag}\n")
+    ctx, errors = load(tmp_path, {"inventory.yaml": text})
+    assert [(e.line, e.field) for e in errors] == [(13, "connectors[1].config"), (14, "connectors[2].config")]
+    assert "matches no file" in errors[0].message and "can never match" in errors[1].message
+    assert ctx.con.execute("SELECT count(*) FROM connector_assignments").fetchone() == (3,)
+
+
+def test_yaml_limits_refuse_bombs_but_keep_ordinary_anchors() -> None:
+    data, _ = load_yaml("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n")
+    assert data == {"base": {"x": 1}, "other": {"x": 1, "y": 2}}
+    bomb = "".join(f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9 if i else ["x"] * 9)
+                   + "]\n" for i in range(9))
+    for text, reason, line in [(bomb, "nodes with aliases expanded", 6), ("a: &x [*x]\n", "a cycle", 1),
+                               ("a:\n" + "".join("  " * i + "- \n" for i in range(1, 150)), "deeper than 100", 101)]:
+        with pytest.raises(DocumentError) as refused:
+            load_yaml(text)
+        assert reason in refused.value.reason and refused.value.line == line
+    assert load_yaml("n: " + "1" * 5000 + "\nd: 2026-02-30\n")[0] == {"n": "1" * 5000, "d": "2026-02-30"}

@@ -30,10 +30,10 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import json5
-import yaml
 
 from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, read_text
 from mcp_clearance.pipelines.connectors._launchers import launched_package
+from mcp_clearance.safe_load import DocumentError, load_yaml, loads_json
 from mcp_clearance.secrets import Classified
 
 FAMILY = "connectors"
@@ -56,6 +56,7 @@ class Document:
     syntax: str  # json | yaml | toml
     data: Any = None  # None when the text did not parse (only while sniffing)
     parsed: bool = True
+    relaxed_line: int | None = None  # JSON that parsed only as JSONC: line of its first comment or trailing comma
 
     @property
     def top(self) -> dict[str, Any]:
@@ -152,31 +153,35 @@ def guess_syntax(path: Path, text: str) -> str:
 
 def parse(text: str, syntax: str) -> Any:
     """Parse one document; BadRecord(reason, line) on a syntax error, never quoting the content."""
+    return parse_relaxed(text, syntax)[0]
+
+
+def parse_relaxed(text: str, syntax: str) -> tuple[Any, int | None]:
+    """(data, line) where line is that of the first comment or trailing comma when JSON parsed only
+    as JSONC (None for strict JSON and other syntaxes). YAML and JSON go through the bounded
+    parsers of mcp_clearance.safe_load: a limit broken is a BadRecord too."""
     text = text.lstrip("\ufeff")
     if syntax == "toml":
         try:
-            return tomllib.loads(text)
+            return tomllib.loads(text), None
         except tomllib.TOMLDecodeError as exc:
             position = _TOML_POSITION.search(str(exc))
             line, column = (int(position[1]), int(position[2])) if position else (None, None)
             raise BadRecord(f"TOML syntax error at line {line}, column {column}", line) from None
-    if syntax == "yaml":
-        try:
-            return yaml.safe_load(text)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else None
-            column = mark.column + 1 if mark else None
-            raise BadRecord(f"YAML syntax error at line {line}, column {column}", line) from None
-        except yaml.YAMLError:
-            raise BadRecord("YAML syntax error") from None
+        except (ValueError, RecursionError):  # an integer over Python's digit limit, or nesting too deep
+            raise BadRecord("TOML document refused: a value out of range or nested too deeply") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        line, column = exc.lineno, exc.colno
-    try:  # JSONC: comments and trailing commas (VS Code, Zed)
-        return json5.loads(text)
-    except Exception as exc:  # json5 raises plain ValueError (and worse on deep nesting)
+        if syntax == "yaml":
+            return load_yaml(text)[0], None
+        try:
+            return loads_json(text), None
+        except json.JSONDecodeError as exc:
+            line, column = exc.lineno, exc.colno
+    except DocumentError as exc:
+        raise BadRecord(exc.reason, exc.line) from None
+    try:  # JSONC: comments and trailing commas (VS Code, Zed); limits were checked above
+        return json5.loads(text), line
+    except Exception as exc:  # json5 raises plain ValueError
         position = _JSON5_POSITION.search(str(exc))
         if position:  # json5 knows JSONC, so its position beats the strict parser's
             line, column = int(position[1]), int(position[2])
@@ -186,7 +191,16 @@ def parse(text: str, syntax: str) -> Any:
 def read_document(path: Path) -> Document:
     text = read_text(path)
     syntax = guess_syntax(path, text)
-    return Document(text, syntax, parse(text, syntax))
+    data, relaxed_line = parse_relaxed(text, syntax)
+    return Document(text, syntax, data, relaxed_line=relaxed_line)
+
+
+def warn_if_relaxed(ctx: LoadContext, path: Path, doc: Document, client: str) -> None:
+    """For clients that read strict JSON: a file that parsed only as JSONC is loaded, but the client
+    itself will refuse it, so the quarantine says so (its servers still count as loaded)."""
+    if doc.relaxed_line is not None:
+        ctx.quarantine(path, FAMILY, f"warning: {client} reads strict JSON and will reject this file (a comment "
+                       "or trailing comma); its servers are loaded here anyway", doc.relaxed_line)
 
 
 def sniff(path: Path, head: str) -> Document:
@@ -501,10 +515,17 @@ def walk_servers(ctx: LoadContext, path: Path, doc: Document, build: Callable[[s
 
 
 def load_servers(ctx: LoadContext, path: Path, client: str, build: Callable[[str, Any, int | None], ServerSpec],
-                 *container: str) -> int:
-    """The whole load of a client whose file is one object of servers: read, walk, store."""
+                 *container: str, strict_json_client: str | None = None) -> int:
+    """The whole load of a client whose file is one object of servers: read, walk, store.
+
+    `strict_json_client` names a client that parses the file as strict JSON: a file that only
+    parses as JSONC/JSON5 still loads, with a warning that this client will reject it.
+    """
     doc = read_document(path)
-    return store(ctx, path, client, walk_servers(ctx, path, doc, build, *container))
+    loaded = store(ctx, path, client, walk_servers(ctx, path, doc, build, *container))
+    if strict_json_client is not None:
+        warn_if_relaxed(ctx, path, doc, strict_json_client)
+    return loaded
 
 
 # Rows -----------------------------------------------------------------------------------------

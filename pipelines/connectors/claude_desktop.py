@@ -43,4 +43,6 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(ctx: LoadContext, path: Path) -> int:
-    return load_servers(ctx, path, FORMAT, lambda name, entry, line: base_spec(name, entry, line, "user"))
+    # Claude Desktop parses the file with JSON.parse
+    return load_servers(ctx, path, FORMAT, lambda name, entry, line: base_spec(name, entry, line, "user"),
+                        strict_json_client="Claude Desktop")

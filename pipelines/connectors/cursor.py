@@ -49,7 +49,8 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(ctx: LoadContext, path: Path) -> int:
-    return load_servers(ctx, path, FORMAT, _server)
+    # Cursor rejects a trailing comma or comment in mcp.json
+    return load_servers(ctx, path, FORMAT, _server, strict_json_client="Cursor")
 
 
 def _server(name: str, entry: Any, line: int | None) -> ServerSpec:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_clearance.pipelines.base import BadRecord, LoadContext, read_text
+from mcp_clearance.safe_load import check_json_limits
 
 FAMILY = "credentials"
 
@@ -224,6 +225,7 @@ def json_documents(ctx: LoadContext, path: Path) -> Iterator[JsonDocument]:
     with the line of the error (a truncated file, for instance).
     """
     text = read_text(path)
+    check_json_limits(text)  # depth and integer length, before a recursive parser sees the text
     try:
         whole = _decode(text)
     except json.JSONDecodeError as exc:
