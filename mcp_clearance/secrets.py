@@ -64,7 +64,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
     TokenFormat("github_pat", r"github_pat_[A-Za-z0-9_]{20,}", r"github_pat_"),
     TokenFormat("github_token", r"gh[pousr]_[A-Za-z0-9]{20,}", r"gh[pousr]_"),
     TokenFormat("anthropic_key", r"sk-ant-[A-Za-z0-9_\-]{20,}", r"sk-ant-"),
-    TokenFormat("api_key_sk", r"sk-[A-Za-z0-9_\-]{16,}", r"sk-(?:proj-|svcacct-|admin-)?"),
+    TokenFormat("api_key_sk", r"sk-[A-Za-z0-9_\-]{16,}", r"sk-"),
     TokenFormat("slack_token", r"xox[abposre]-[A-Za-z0-9\-]{10,}", r"xox[abposre]-"),
     TokenFormat("slack_token", r"xapp-[0-9]-[A-Za-z0-9\-]{10,}", r"xapp-"),
     TokenFormat("aws_access_key", r"(?:AKIA|ASIA)[A-Z0-9]{16}", r"AKIA|ASIA"),
@@ -318,17 +318,21 @@ def _references(text: str) -> list[_Reference]:
 
 
 def _literal_pieces(text: str, refs: list[_Reference]) -> Iterator[tuple[int, int, list[str]]]:
-    """(start, end, names of the adjacent references) of every literal run and every default."""
+    """(start, end, names) of every literal run and every default among the references.
+
+    A run glued to a reference (`${API_KEY}literal`, no separator between) and a default take the
+    reference's variable name: that literal is part of the same value.
+    """
     pos = 0
     for i, ref in enumerate(refs):
         if ref.start > pos:
-            names = [refs[i - 1].target] if i else []
-            yield pos, ref.start, [*names, ref.target]
+            names = [refs[i - 1].target] if i and text[pos].isalnum() else []
+            yield pos, ref.start, names + ([ref.target] if text[ref.start - 1].isalnum() else [])
         if ref.default:
             yield ref.default[0], ref.default[1], [ref.target]
         pos = ref.end
     if pos < len(text):
-        yield pos, len(text), [refs[-1].target] if refs else []
+        yield pos, len(text), [refs[-1].target] if refs and text[pos].isalnum() else []
 
 
 def _is_reference(text: str) -> bool:
