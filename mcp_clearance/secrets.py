@@ -75,7 +75,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
                 r"gl(?:pat|dt|rt|ptt|soat|cbt|ft|oas|agent)-"),
     TokenFormat("npm_token", r"npm_[A-Za-z0-9]{36}", r"npm_"),
     TokenFormat("huggingface_token", r"hf_[A-Za-z0-9]{30,}", r"hf_"),
-    TokenFormat("sentry_token", r"sntr[ysu]_[A-Za-z0-9_=+/]{30,}", r"sntr[ysu]_"),
+    TokenFormat("sentry_token", r"sntry[su]_[A-Za-z0-9_=+/]{30,}", r"sntry[su]_"),
     TokenFormat("linear_key", r"lin_(?:api|oauth)_[A-Za-z0-9]{32,}", r"lin_(?:api|oauth)_"),
     TokenFormat("notion_token", r"ntn_[A-Za-z0-9]{40,}", r"ntn_"),
     TokenFormat("perplexity_key", r"pplx-[A-Za-z0-9]{40,}", r"pplx-"),
@@ -568,7 +568,8 @@ def _find(text: str, depth: int) -> list[Hit]:
     for m in _QUERY_PARAM.finditer(text):
         hits += _value_hits(text, m.start("val"), m.end("val"), m.group("name"), "url_token", entropy=True)
     for m in _KEY_VALUE.finditer(text):
-        if is_secret_like_name(m.group("name")) and not _SCHEME_PREFIX.match(m.group("val") + " "):
+        in_query = m.start() > 0 and text[m.start() - 1] in "?&#;"  # the query rule rates it
+        if not in_query and is_secret_like_name(m.group("name")) and not _SCHEME_PREFIX.match(m.group("val") + " "):
             hits += _value_hits(text, m.start("val"), m.end("val"), m.group("name"), "secret_named_key")
     for m in _URL.finditer(text):
         hits += _path_segment_hits(m.group(0), m.start())
