@@ -1,4 +1,4 @@
-"""Secret redaction of loaded audit tables, in SQL: one set-based step over every string column.
+"""Secret redaction of loaded audit (and credential) tables, in SQL: one set-based step per string column.
 
 Audit tables hold millions of rows, so their strings (a ToolHive `target.resource` of
 `postgres://user:pw@host/db`, a URL with `?access_token=`) are not classified one by one in Python:
@@ -19,7 +19,8 @@ import duckdb
 
 from mcp_clearance.secrets import PUBLIC_PREFIX, TOKEN_FORMATS
 
-AUDIT_TABLES = ("tool_calls", "target_events")
+# The audit tables, and the credential inventory (a token pasted into a description or an id column).
+AUDIT_TABLES = ("tool_calls", "target_events", "credentials")
 # Columns our own loaders write from fixed text or already-redacted paths.
 _SKIPPED_COLUMNS = {"source_format", "source_file"}
 

@@ -258,9 +258,10 @@ mcpServers:
     name_token = p.add("file name", f"xoxp-{p.pick(string.digits, 12)}-{p.pick(string.digits, 12)}-"
                                     f"{p.pick(_ALNUM, 24)}")
     kind_secret = p.add("csv kind column", "Kc" + p.pick(_ALNUM, 22))
+    described = p.add("credential description", "ghp_" + p.pick(_ALNUM, 36))
     _write(root / "credentials" / "other" / f"export-{name_token}.csv",
            "credential_id,kind,principal,issued_at,expires_at,last_used_at,last_rotated_at,scopes,description\n"
-           "cred-1,static_key,agent-cursor,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,,read,ok\n"
+           f"cred-1,static_key,agent-cursor,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,,read,replaces {described}\n"
            f"cred-2,{kind_secret},agent-cursor,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,,read,pasted by mistake\n")
 
     systems = [*s.values(), *CLEAN_SYSTEMS]
@@ -287,7 +288,8 @@ def planted_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     estate = root / "estate"
     planted = build_estate(estate)
     db = root / "estate.duckdb"
-    env = {**os.environ, "MCP_CLEARANCE_KEY_FILE": str(root / "fingerprint.key")}
+    # wide output: a table cell wrapped over two lines would hide a printed secret from the byte search
+    env = {**os.environ, "MCP_CLEARANCE_KEY_FILE": str(root / "fingerprint.key"), "COLUMNS": "4000"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run([sys.executable, "-m", "mcp_clearance.cli", *args], capture_output=True, env=env,
