@@ -264,6 +264,10 @@ mcpServers:
            f"cred-1,static_key,agent-cursor,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,,read,replaces {described}\n"
            f"cred-2,{kind_secret},agent-cursor,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,,,read,pasted by mistake\n")
 
+    # a tool listing named after a token (the file stem names the server)
+    listing = p.add("tool listing file name", "npm_" + p.pick(_ALNUM, 36))
+    _write(root / "tool_listings" / f"{listing}.json", json.dumps({"tools": [{"name": "query"}]}))
+
     systems = [*s.values(), *CLEAN_SYSTEMS]
     folders = {**{system: client for client, system in s.items()}, "sys-references": "references",
                "sys-placeholders": "placeholders"}
