@@ -41,7 +41,6 @@ KEY_ENV = "MCP_CLEARANCE_KEY_FILE"
 
 # value_kind values of connector_values (and of Classified.value_kind).
 LITERAL, REFERENCE, PLACEHOLDER, EMPTY = "literal", "reference", "placeholder", "empty"
-PLACEHOLDER_NOTE = "placeholder, server will not authenticate"
 
 # How deep nested JSON and base64 are followed; a hostile value cannot make the scan recurse further.
 _MAX_DEPTH = 3
@@ -416,12 +415,10 @@ class SecretScanner:
         parts = []
         for component in path.split("/"):
             hits = _find(component, 0)
-            pos = 0
             for m in re.finditer(r"[A-Za-z0-9+]{20,}", component):
                 covered = any(s < m.end() and m.start() < e for _, s, e in hits)
-                if not covered and m.start() >= pos and _high_entropy(m.group(0), 20):
+                if not covered and _high_entropy(m.group(0), 20):
                     hits.append(("path_token", m.start(), m.end()))
-                pos = m.end()
             parts.append(_apply(component, _merge(hits)))
         return "/".join(parts)
 
