@@ -17,6 +17,7 @@ from mcp_clearance.evaluate import evaluate
 from mcp_clearance.pipelines import audit, credentials, inventory, tool_listings
 from mcp_clearance.pipelines import connectors as connector_formats
 from mcp_clearance.pipelines.base import LoadContext, first_line, load_family
+from mcp_clearance.pipelines.redaction import redact_loaded_audit
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import SCHEMA_VERSION, create_schema
 
@@ -62,6 +63,7 @@ def ingest(con: duckdb.DuckDBPyConnection, estate: Path, scanner: SecretScanner,
     tool_listings.load(ctx, estate / "tool_listings")
     load_family(ctx, "credentials", credentials, estate / "credentials")
     load_family(ctx, "audit", audit, estate / "audit")
+    redact_loaded_audit(con)  # audit strings (URLs with userinfo, tokens) are redacted in SQL, before storage
     # DuckDB's executemany refuses an empty list: a clean estate has nothing quarantined
     if ctx.quarantined:
         con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?)", ctx.quarantined)

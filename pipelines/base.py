@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import importlib
 import pkgutil
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import duckdb
 
 from mcp_clearance.safe_load import MAX_FILE_BYTES, DocumentError, MiB, read_bounded, size_over, too_large
 from mcp_clearance.secrets import SecretScanner
+from mcp_clearance.store import is_disk_full
 
 
 class BadRecord(Exception):
@@ -48,16 +50,23 @@ class LoadContext:
     on_file: Callable[[str, Path], None] | None = None  # progress hook: (family, path)
 
     def relative(self, path: Path) -> str:
-        """The path stored in `source_file` columns: relative to the estate, POSIX separators."""
-        try:
-            return path.resolve().relative_to(self.estate_root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        """The path stored in `source_file` columns: relative to the estate, POSIX separators.
+
+        A secret in a file or folder name is redacted; a path outside the estate is stored as
+        `<outside the estate>/<name>`, never as the machine path (it names the user's home).
+        """
+        for candidate, root in ((path.absolute(), self.estate_root.absolute()),
+                                (path.resolve(), self.estate_root.resolve())):
+            try:
+                return self.scanner.redact_path(candidate.relative_to(root).as_posix())
+            except ValueError:
+                continue
+        return self.scanner.redact_path(f"{OUTSIDE_ESTATE}/{path.name}")
 
     def quarantine(self, path: Path | str, family: str, reason: str, line: int | None = None) -> None:
-        source = self.relative(path) if isinstance(path, Path) else path
-        one_line = " ".join(self.scanner.redact_text(str(reason)).split())[:300]
-        self.quarantined.append((source, family, line, one_line))
+        """Set a record aside; the reason is made safe here, whoever built it (see `safe_reason`)."""
+        source = self.relative(path) if isinstance(path, Path) else self.scanner.redact_path(path)
+        self.quarantined.append((source, family, line, safe_reason(reason, self.scanner)))
 
     def record_source(self, path: Path, family: str, fmt: str | None, loaded: int, quarantined: int) -> None:
         size, sha = file_digest(path)
@@ -75,6 +84,52 @@ class LoadContext:
             [[row[c] for c in columns] for row in rows],
         )
         return len(rows)
+
+
+OUTSIDE_ESTATE = "<outside the estate>"
+
+# A foreign error message (DuckDB's, Python's) from its class name on: the text after the class
+# quotes values and file content ("Could not convert string 'abc'", "Input: {...}").
+_FOREIGN_ERROR = re.compile(
+    r"\b(?P<cls>[A-Z][A-Za-z]*(?: [A-Za-z]+){0,3} Error|[A-Z][A-Za-z]*(?:Error|Exception|GzipFile))\b\s*:.*$",
+    re.DOTALL,
+)
+# What each foreign error class means, in fixed words.
+_ERROR_MEANING = {
+    "Conversion Error": "a value has the wrong type", "ConversionException": "a value has the wrong type",
+    "Invalid Input Error": "malformed input", "InvalidInputException": "malformed input",
+    "Binder Error": "a field is missing or has another type",
+    "BinderException": "a field is missing or has another type",
+    "Parser Error": "malformed input", "ParserException": "malformed input",
+    "IO Error": "the file could not be read", "IOException": "the file could not be read",
+    "Out of Memory Error": "the file is too large to read", "OutOfMemoryException": "the file is too large to read",
+    "UnicodeDecodeError": "not UTF-8 text", "RecursionError": "nested too deeply", "ValueError": "a value is invalid",
+    "OSError": "the file could not be read", "EOFError": "the file is cut short",
+    "BadGzipFile": "not a gzip file",
+}
+MAX_REASON_CHARS = 300
+
+
+def safe_reason(reason: str, scanner: SecretScanner) -> str:
+    """A quarantine reason that quotes no input: fixed text, field names and line numbers only.
+
+    Reasons are built from fixed text by the loaders; a foreign error message inside one keeps
+    only its class and a fixed description, and the rest still passes secret redaction.
+    """
+    def describe(match: re.Match[str]) -> str:
+        cls = match["cls"]
+        meaning = _ERROR_MEANING.get(cls)
+        return f"{cls} ({meaning})" if meaning else cls
+
+    text = _FOREIGN_ERROR.sub(describe, str(reason))
+    return " ".join(scanner.redact_text(text).split())[:MAX_REASON_CHARS]
+
+
+def describe_error(exc: BaseException) -> str:
+    """An exception as a quarantine reason may show it: its class and a fixed meaning, no message."""
+    name = type(exc).__name__
+    meaning = _ERROR_MEANING.get(name)
+    return f"{name} ({meaning})" if meaning else name
 
 
 DEFAULT_PRIORITY = 100
@@ -185,7 +240,7 @@ def read_text(path: Path, limit: int | None = None) -> str:
     except DocumentError as exc:
         raise BadRecord(exc.reason) from None
     except (EOFError, OSError, zlib.error) as exc:
-        raise BadRecord(f"cannot read file: {type(exc).__name__}") from None
+        raise BadRecord(f"cannot read file: {describe_error(exc)}") from None
     except UnicodeDecodeError as exc:
         raise BadRecord(f"not UTF-8 text (byte {exc.start})") from None
 
@@ -235,10 +290,11 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
             ctx.quarantine(path, family, exc.reason, exc.line)
         except RecursionError:
             ctx.quarantine(path, family, f"{fmt or family} file nests too deeply to read (see docs/limits.md)")
-        except duckdb.Error as exc:
-            ctx.quarantine(path, family, f"{fmt or family} reader rejected the file: {first_line(exc)}")
         except Exception as exc:
-            ctx.quarantine(path, family, f"{fmt or family} parser failed: {type(exc).__name__}: {first_line(exc)}")
+            if is_disk_full(exc):  # not this file's fault: the run stops and the published run stays
+                raise
+            reader = "reader rejected the file" if isinstance(exc, duckdb.Error) else "parser failed"
+            ctx.quarantine(path, family, f"{fmt or family} {reader}: {describe_error(exc)}")
         ctx.record_source(path, family, fmt, loaded, len(ctx.quarantined) - before)
 
 

@@ -160,12 +160,12 @@ CREATE TABLE connector_values (
     connector_id   VARCHAR NOT NULL,
     field          VARCHAR NOT NULL,   -- env | header | arg | url | command | env_passthrough
     key            VARCHAR,            -- env / header name, arg position as text
-    value_kind     VARCHAR NOT NULL,   -- literal | reference | empty
+    value_kind     VARCHAR NOT NULL,   -- literal | reference | placeholder (no secret; will not authenticate) | empty
     reference_syntax VARCHAR,          -- input | env | shell | shell_default | gha_secrets | env_name | NULL
     reference_target VARCHAR,          -- the referenced variable / input id
     display_value  VARCHAR,            -- the value when it is not a secret, else the redacted form
     is_secret      BOOLEAN NOT NULL,
-    secret_kind    VARCHAR,            -- github_pat | openai_key | slack | aws_access_key | jwt | bearer | url_token | url_password | generic_high_entropy | secret_named_key
+    secret_kind    VARCHAR,            -- a TOKEN_FORMATS kind (github_token, api_key_sk, ...) | private_key | jwt | bearer | url_token | url_password | url_path_token | secret_named_key | <kind>_base64 (docs/secrets.md)
     fingerprint    VARCHAR,            -- keyed HMAC; equal across connectors for the same secret
     source_file    VARCHAR NOT NULL
 );

@@ -86,7 +86,7 @@ def _rows(ctx: LoadContext, path: Path, text: str, tools: list[Any]) -> list[dic
         title = tool.get("title") if isinstance(tool.get("title"), str) else annotations.get("title")
         description = tool.get("description")
         rows.append({
-            "server_name": path.stem,
+            "server_name": ctx.scanner.redact_path(path.stem),  # a token as a file name is redacted
             "tool_name": tool["name"],
             "title": ctx.scanner.redact_text(title) if isinstance(title, str) else None,
             "description": ctx.scanner.redact_text(description) if isinstance(description, str) else None,

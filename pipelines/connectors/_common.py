@@ -23,7 +23,7 @@ import importlib
 import json
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePath
@@ -34,7 +34,7 @@ import json5
 from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, read_text
 from mcp_clearance.pipelines.connectors._launchers import launched_package
 from mcp_clearance.safe_load import DocumentError, load_yaml, loads_json
-from mcp_clearance.secrets import Classified
+from mcp_clearance.secrets import Classified, SecretScanner
 
 FAMILY = "connectors"
 # Whole-file reads for identification stop here; beyond it the 64 KiB head and key mentions decide.
@@ -536,23 +536,34 @@ def connector_id(source_file: str, scope: str, project_path: str | None, name: s
     return hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
 
 
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*)=(.*)", re.DOTALL)
+_HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z0-9\-]*)[ \t]*:[ \t]*(.*)", re.DOTALL)
+
+
 def _arg_parts(args: list[str], i: int) -> tuple[str, str, str | None]:
     """(kept prefix, value to classify, key name) for one argument.
 
-    `--token=abc` and `API_KEY=abc` are split so the name rates the value; a bare value is rated
-    by the `--flag` before it.
+    The name that says what a value is rates it: `--token=abc` (the flag), `API_KEY=abc` and
+    docker's `-e API_KEY=abc` / `--env=API_KEY=abc` (the variable), `--header "X-Api-Key: abc"`
+    (the header); a bare value is rated by the `--flag` before it.
     """
     arg = args[i]
+    prefix = ""
     if arg.startswith("-"):
         flag, eq, value = arg.partition("=")
-        return (f"{flag}=", value, flag) if eq else ("", arg, None)
-    assign = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", arg, re.DOTALL)
-    if assign:
-        return f"{assign[1]}=", assign[2], assign[1]
-    previous = args[i - 1] if i else ""
-    if previous.startswith("-") and "=" not in previous:
-        return "", arg, previous
-    return "", arg, None
+        if not eq:
+            return "", arg, None
+        prefix, arg, key = f"{flag}=", value, flag
+    else:
+        previous = args[i - 1] if i else ""
+        key = previous if previous.startswith("-") and "=" not in previous else None
+    assign = _ASSIGNMENT.fullmatch(arg)
+    if assign and not arg.startswith(("http://", "https://")):
+        return f"{prefix}{assign[1]}=", assign[2], assign[1]
+    header = _HEADER_LINE.fullmatch(arg)
+    if header and key is not None and "header" in key.lower():
+        return f"{prefix}{header[1]}: ", header[2], header[1]
+    return prefix, arg, key
 
 
 def _value_row(cid: str, source: str, field_name: str, key: str | None, c: Classified,
@@ -578,38 +589,48 @@ def _name_reference(cid: str, source: str, field_name: str, key: str, variable: 
                                                                False, None, None))
 
 
+RatedValue = tuple[str, str | None, Classified, str | None]  # field, key, classification, shown text (args)
+
+
+def classified_values(scan: SecretScanner, spec: ServerSpec) -> Iterator[RatedValue]:
+    """(field, key, classification, shown text) of every value of one server definition.
+
+    The one walk every client's values go through (command, args, URL, env, headers, OAuth and
+    extension settings): each value is classified under the name that says what it is.
+    """
+    if spec.command is not None:
+        yield "command", None, scan.classify(spec.command), None
+    for i in range(len(spec.args)):
+        prefix, value, key_name = _arg_parts(spec.args, i)
+        rated = scan.classify(value, key_name)
+        yield "arg", str(i), rated, prefix + (rated.display_value or value)
+    if spec.url is not None:
+        yield "url", None, scan.classify(spec.url), None
+    for key, value in spec.env.items():
+        yield "env", key, scan.classify(value, key), None
+    for key, value in spec.headers.items():
+        yield "header", key, scan.classify(value, key), None
+    for field_name, key, value in spec.extra:
+        yield field_name, key, scan.classify(value, key.rpartition(".")[2]), None
+
+
 def server_rows(ctx: LoadContext, source: str, client: str, spec: ServerSpec
                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The connector_servers row and connector_values rows of one server; no literal secret kept."""
     cid = connector_id(source, spec.scope, spec.project_path, spec.name)
     scan = ctx.scanner
     values: list[dict[str, Any]] = []
-
-    command = None
-    if spec.command is not None:
-        rated = scan.classify(spec.command)
-        command = rated.display_value or spec.command
-        values.append(_value_row(cid, source, "command", None, rated))
-
-    args = []
-    for i in range(len(spec.args)):
-        prefix, value, key_name = _arg_parts(spec.args, i)
-        rated = scan.classify(value, key_name)
-        shown = prefix + (rated.display_value or value)
-        args.append(shown)
-        values.append(_value_row(cid, source, "arg", str(i), rated, shown))
-
-    url = None
-    if spec.url is not None:
-        rated = scan.classify(spec.url)
-        url = rated.display_value or spec.url
-        values.append(_value_row(cid, source, "url", None, rated))
-
-    values += [_value_row(cid, source, "env", k, scan.classify(v, k)) for k, v in spec.env.items()]
+    command, url, args = None, None, []
+    for field_name, key, rated, shown in classified_values(scan, spec):
+        values.append(_value_row(cid, source, field_name, key, rated, shown))
+        if field_name == "command":
+            command = rated.display_value or spec.command
+        elif field_name == "url":
+            url = rated.display_value or spec.url
+        elif field_name == "arg":
+            args.append(shown)
     values += [_name_reference(cid, source, "env_passthrough", name, name) for name in spec.env_passthrough]
-    values += [_value_row(cid, source, "header", k, scan.classify(v, k)) for k, v in spec.headers.items()]
     values += [_name_reference(cid, source, "header", k, var) for k, var in spec.header_env.items()]
-    values += [_value_row(cid, source, f, k, scan.classify(v, k.rpartition(".")[2])) for f, k, v in spec.extra]
 
     package, version, pinned = launched_package(spec.command, spec.args) if spec.transport == "stdio" else (
         None, None, None)
@@ -619,8 +640,8 @@ def server_rows(ctx: LoadContext, source: str, client: str, spec: ServerSpec
         "source_line": spec.line,
         "client": client,
         "config_scope": spec.scope,
-        "project_path": spec.project_path,
-        "server_name": spec.name,
+        "project_path": scan.redact_path(spec.project_path) if spec.project_path else None,
+        "server_name": scan.redact_text(spec.name),
         "transport": spec.transport,
         "command": command,
         "args": args if spec.command is not None or args else None,

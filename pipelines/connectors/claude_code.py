@@ -111,13 +111,13 @@ def _user_file(ctx: LoadContext, path: Path, doc: Document) -> list[ServerSpec]:
     for project, entry in doc.mapping("projects").items():
         line = doc.line("projects", project)
         if not isinstance(entry, dict):
-            ctx.quarantine(path, FAMILY, f"project {project!r}: must be an object, not {kind_of(entry)}", line)
+            ctx.quarantine(path, FAMILY, f"`projects` entry: must be an object, not {kind_of(entry)}", line)
             continue
         try:
             local = doc.items("projects", project, "mcpServers")
             approvals = _approvals(doc, project, entry)
         except BadRecord as exc:
-            ctx.quarantine(path, FAMILY, f"project {project!r}: {exc.reason}", exc.line or line)
+            ctx.quarantine(path, FAMILY, f"`projects` entry: {exc.reason}", exc.line or line)
             continue
         specs += build_each(ctx, path, local, partial(_server, scope="local", project_path=project))
         specs += approvals

@@ -65,7 +65,7 @@ class Credential:
         if not self.principal:
             raise BadRecord("record names no principal (holder)")
         if self.kind not in KINDS:
-            raise BadRecord(f"unknown credential kind {self.kind!r}")
+            raise BadRecord("unknown credential kind in `kind` (see docs/formats/credentials.md for the kinds)")
         if self.lifetime_s is None and self.issued_at is not None and self.expires_at is not None:
             self.lifetime_s = int((self.expires_at - self.issued_at).total_seconds())
         if self.lifetime_s is not None and self.lifetime_s < 0:

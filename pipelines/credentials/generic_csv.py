@@ -65,7 +65,8 @@ def _rows(table: str, present: set[str]) -> str:
     scopes = f"list_filter(regexp_split_to_array({text['scopes']}, '[\\s;]+'), lambda s: s <> '')"
     columns.append(f"nullif({scopes}, []) AS scopes_list")
     problems = [f"WHEN {c} IS NULL THEN 'missing {c}'" for c in REQUIRED]
-    problems.append(f"WHEN lower(kind) NOT IN {KINDS} THEN 'unknown kind ' || kind")
+    # the value itself is never quoted: an unknown kind may be a pasted secret
+    problems.append(f"WHEN lower(kind) NOT IN {KINDS} THEN 'unknown `kind` value (not one of the documented kinds)'")
     problems += [f"WHEN {c} IS NOT NULL AND {c}_ts IS NULL THEN 'unparseable timestamp in `{c}`'" for c in TIMES]
     problems.append(f"WHEN revoked IS NOT NULL AND lower(revoked) NOT IN {TRUE + FALSE} "
                     "THEN 'unparseable boolean in `revoked`'")
