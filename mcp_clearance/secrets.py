@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 KEY_ENV = "MCP_CLEARANCE_KEY_FILE"
 
@@ -196,6 +197,9 @@ _PLACEHOLDER_WORDS = frozenset({
     "sk", "ghp", "gho", "xoxb", "xoxp", "npm", "hf", "glpat", "credential", "credentials",
     "private", "signature", "sig", "webhook", "refresh", "session", "cookie", "jwt", "db", "database",
 })
+_PLACEHOLDER_MARKERS = frozenset({"your", "here", "insert", "enter", "replace", "placeholder", "changeme", "dummy",
+                                  "example", "sample", "fake", "todo", "xxx", "xxxx"})
+_WORDS_ONLY = re.compile(r"^[A-Za-z]+(?:[_\-. ][A-Za-z]+)*$")
 _FILLER = re.compile(r"^(?:[xX]+|\*+|\.+|…+|_+|-+|#+|0+|\?+)$")
 _TEMPLATE = re.compile(r"^(?:<[^<>]+>|\{\{[^{}]+\}\}|\{[^{}]+\}|\[[^\[\]]+\]|%[^%]+%|__[^_].*__)$")
 _TEMPLATE_INNER = re.compile(r"^[\s<{\[%_]*[A-Za-z][A-Za-z _\-.:]*[\s>}\]%_]*$")
@@ -234,6 +238,10 @@ def looks_like_placeholder(value: str) -> bool:
     words = [w.lower() for w in _NAME_SPLIT.split(_CAMEL.sub(" ", body)) if w]
     if words and all(w in _PLACEHOLDER_WORDS or _FILLER.match(w) or _breaks_into_vocabulary(w) for w in words):
         return True
+    # `YOUR_PERPLEXITY_API_KEY_HERE`: words only (no digit a generator would mix in), one of them an
+    # instruction to the reader; the provider's name need not be in the vocabulary
+    if _WORDS_ONLY.match(body) and _PLACEHOLDER_MARKERS.intersection(words):
+        return True
     return _low_randomness(body) and len(body) >= 4
 
 
@@ -263,6 +271,8 @@ def shannon_entropy(text: str) -> float:
 
 def _high_entropy(text: str, min_len: int = 16) -> bool:
     """Random-looking: long enough, mixed letters and digits, and close to a generator's entropy."""
+    if "%" in text:
+        text = unquote(text)  # `docs%2Caccount` is words and commas, not digits a generator mixed in
     if len(text) < min_len or not re.search(r"[A-Za-z]", text) or not re.search(r"[0-9]", text):
         return False
     if re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", text):
