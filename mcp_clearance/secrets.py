@@ -199,7 +199,8 @@ _PLACEHOLDER_WORDS = frozenset({
 })
 _PLACEHOLDER_MARKERS = frozenset({"your", "here", "insert", "enter", "replace", "placeholder", "changeme", "dummy",
                                   "example", "sample", "fake", "todo", "xxx", "xxxx"})
-_WORDS_ONLY = re.compile(r"^[A-Za-z]+(?:[_\-. ][A-Za-z]+)*$")
+# words as people write them (UPPER, lower, Capitalised or CamelCase), not mixed-case noise like `JtxNEZj`
+_WORDS_ONLY = re.compile(r"^(?:[A-Z]+|[a-z]+|(?:[A-Z][a-z]+)+)(?:[_\-. ](?:[A-Z]+|[a-z]+|(?:[A-Z][a-z]+)+))*$")
 _FILLER = re.compile(r"^(?:[xX]+|\*+|\.+|…+|_+|-+|#+|0+|\?+)$")
 _TEMPLATE = re.compile(r"^(?:<[^<>]+>|\{\{[^{}]+\}\}|\{[^{}]+\}|\[[^\[\]]+\]|%[^%]+%|__[^_].*__)$")
 _TEMPLATE_INNER = re.compile(r"^[\s<{\[%_]*[A-Za-z][A-Za-z _\-.:]*[\s>}\]%_]*$")
