@@ -1,59 +1,132 @@
-"""Stacklok ToolHive audit events (JSON lines, `msg: audit_event`): `mcp_tool_call` events become tool calls.
+"""Stacklok ToolHive audit events (JSON lines): `mcp_tool_call` events and vMCP workflow tool steps become tool calls.
 
-Accepts the logged snake_case keys and the struct's camelCase spellings (audit_id / auditId,
-logged_at / loggedAt). Other event types (tools/list, initialize, ...) are not tool calls and are
-skipped. Policy decision: `denied` outcome = deny; an explicit `authz.decision` / `policy.decision`
-field when present; otherwise NULL (no decision recorded).
+Field names follow `pkg/audit` (stacklok/toolhive) and `audit` (stacklok/toolhive-core): the slog form
+ToolHive writes (`msg: audit_event`, snake_case `audit_id` / `logged_at`) and the Go struct's own JSON
+(`metadata.auditId`, `loggedAt`). ToolHive writes audit events to stdout among its ordinary JSON log
+lines, so a file is recognised by audit events anywhere in its head; the other lines are counted as
+skipped on the source. Other event types (tools/list, initialize, ...) are not tool calls and are skipped.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from mcp_clearance.pipelines.audit._lines import first_json_line, policy_decision, read_json_lines
+from mcp_clearance.pipelines.audit._lines import head_json_objects, policy_decision, read_json_lines
 from mcp_clearance.pipelines.base import LoadContext
 
 FORMAT = "toolhive"
 
+TIME_FIELDS = ("logged_at", "loggedAt", "time")  # the first one present is the event's time
+
 
 def detect(path: Path, head: str) -> bool:
-    line = first_json_line(head)
-    return line.startswith("{") and '"audit_event"' in line and ('"audit_id"' in line or '"auditId"' in line)
+    return any(_is_audit_event(doc) for doc in head_json_objects(head))
+
+
+def _is_audit_event(doc: dict[str, Any]) -> bool:
+    metadata = doc.get("metadata")
+    struct_form = isinstance(metadata, dict) and "auditId" in metadata and "loggedAt" in doc and "type" in doc
+    slog_form = doc.get("msg") == "audit_event" and ("audit_id" in doc or "auditId" in doc)
+    return struct_form or slog_form
 
 
 def load(ctx: LoadContext, path: Path) -> int:
     read_json_lines(ctx, path)
     source = ctx.relative(path)
-    before = ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0]
-    ctx.con.execute(
+    con = ctx.con
+    time_field = " ".join(f"WHEN doc->>'{f}' IS NOT NULL THEN '{f}'" for f in TIME_FIELDS)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE toolhive_events AS
+        SELECT line_no, doc, doc->>'type' AS type,
+               coalesce(doc->>'audit_id', doc->>'$.metadata.auditId', doc->>'auditId') AS audit_id,
+               CASE {time_field} END AS time_field,
+               coalesce({", ".join(f"doc->>'{f}'" for f in TIME_FIELDS)}) AS time_text,
+               doc->>'$.target.workflow_id' AS workflow_id, doc->>'$.target.step_id' AS step_id
+        FROM audit_lines
         """
-        INSERT INTO tool_calls
+    )
+    try:
+        return _load_events(ctx, path, source)
+    finally:
+        con.execute("DROP TABLE IF EXISTS toolhive_events")
+        con.execute("DROP TABLE IF EXISTS audit_lines")
+
+
+# A workflow step that calls a tool is logged when it starts (with target.tool_name); its end event,
+# matched by workflow and step id, gives the outcome.
+_CALLS = """
+    (type = 'mcp_tool_call' OR (type = 'vmcp_workflow_step_started' AND doc->>'$.target.tool_name' IS NOT NULL))
+"""
+
+
+def _load_events(ctx: LoadContext, path: Path, source: str) -> int:
+    con = ctx.con
+    # ordinary log lines interleaved with the audit events: counted on the source, not quarantined
+    skipped = con.execute("SELECT count(*) FROM toolhive_events WHERE audit_id IS NULL "
+                          "AND coalesce(doc->>'msg', '') <> 'audit_event'").fetchone()[0]
+    ctx.note_skipped(path, int(skipped))
+    bad_times = con.execute(
+        f"SELECT line_no, time_field FROM toolhive_events WHERE {_CALLS} AND time_text IS NOT NULL "
+        "AND try_cast(time_text AS TIMESTAMPTZ) IS NULL ORDER BY line_no").fetchall()
+    for line_no, field in bad_times:
+        ctx.quarantine(path, "audit", f"`{field}` is not an RFC 3339 time", int(line_no))
+    before = con.execute("SELECT count(*) FROM tool_calls").fetchone()[0]
+    con.execute(
+        f"""
+        INSERT INTO tool_calls (event_id, occurred_at, source_format, server_name, tool_name, agent_identity,
+                                delegated_user, delegation_chain, target_resource, policy_decision, trace_id,
+                                correlation_id, outcome, source_file, source_line, delegation_issuers,
+                                delegation_incomplete, target_endpoint, mcp_method, error_code)
+        WITH step_ends AS (
+            SELECT workflow_id, step_id,
+                   arg_max(CASE type WHEN 'vmcp_workflow_step_completed' THEN 'success' ELSE 'failure' END,
+                           line_no) AS outcome
+            FROM toolhive_events
+            WHERE type IN ('vmcp_workflow_step_completed', 'vmcp_workflow_step_failed') AND step_id IS NOT NULL
+            GROUP BY ALL
+        ),
+        calls AS (
+            SELECT e.*,
+                   CASE WHEN json_type(doc->'$.delegation.chain') = 'ARRAY'
+                        THEN from_json(doc->'$.delegation.chain', '["JSON"]') END AS chain,
+                   s.outcome AS step_outcome
+            FROM toolhive_events AS e
+            LEFT JOIN step_ends AS s USING (workflow_id, step_id)
+            WHERE {_CALLS} AND (time_text IS NULL OR try_cast(time_text AS TIMESTAMPTZ) IS NOT NULL)
+        )
         SELECT
-            coalesce(doc->>'audit_id', doc->>'$.metadata.auditId', doc->>'auditId', ? || ':' || line_no),
-            try_cast(coalesce(doc->>'logged_at', doc->>'loggedAt', doc->>'time') AS TIMESTAMPTZ)::TIMESTAMP,
+            coalesce(audit_id, ? || ':' || line_no),
+            try_cast(time_text AS TIMESTAMPTZ)::TIMESTAMP,
             'toolhive',
             coalesce(doc->>'$.metadata.extra.backend_name', doc->>'component'),
-            doc->>'$.target.name',
-            coalesce(nullif(doc->>'$.delegation.chain[0].sub', ''), doc->>'$.subjects.client_name'),
-            -- ToolHive names an unauthenticated caller "anonymous": no delegated user was proven
-            nullif(coalesce(doc->>'$.subjects.user', doc->>'$.subjects.user_id'), 'anonymous'),
-            CASE WHEN json_array_length(doc->'$.delegation.chain') > 0 THEN
-                list_transform(from_json(doc->'$.delegation.chain', '["JSON"]'), lambda a: a->>'sub') END,
-            coalesce(doc->>'$.target.resource', doc->>'$.data.request.params.arguments.resource'),
+            coalesce(doc->>'$.target.name', doc->>'$.target.tool_name'),
+            -- the chain is outermost (current actor) first
+            coalesce(nullif(chain[1]->>'sub', ''), doc->>'$.subjects.client_name'),
+            -- `user` is the token's name claim, or "anonymous" when it has none; `user_id` is the token's subject,
+            -- the user the token was issued for. An unauthenticated caller has neither and proves no user.
+            coalesce(nullif(nullif(doc->>'$.subjects.user', 'anonymous'), ''), nullif(doc->>'$.subjects.user_id', '')),
+            CASE WHEN len(chain) > 0 THEN list_transform(chain, lambda a: a->>'sub') END,
+            coalesce(doc->>'$.target.uri', doc->>'$.data.request.params.arguments.resource'),
             CASE
                 WHEN doc->>'outcome' = 'denied' THEN 'deny'
-                ELSE """ + policy_decision("coalesce(doc->>'$.authz.decision', doc->>'$.policy.decision')") + """
+                ELSE {policy_decision("coalesce(doc->>'$.authz.decision', doc->>'$.policy.decision')")}
             END,
-            doc->>'$.trace_id',
-            doc->>'$.source.extra.request_id',
-            doc->>'outcome',
+            NULL,
+            coalesce(doc->>'$.source.extra.request_id', doc->>'$.source.extra.session_id'),
+            CASE WHEN type = 'vmcp_workflow_step_started' THEN step_outcome ELSE doc->>'outcome' END,
             ?,
-            line_no
-        FROM audit_lines
-        WHERE coalesce(doc->>'type', '') = 'mcp_tool_call'
+            line_no,
+            CASE WHEN len(chain) > 0 THEN list_transform(chain, lambda a: nullif(a->>'iss', '')) END,
+            CASE WHEN json_type(doc->'delegation') = 'OBJECT'
+                 THEN coalesce(try_cast(doc->>'$.delegation.truncated' AS BOOLEAN), false)
+                      OR coalesce(try_cast(doc->>'$.delegation.malformed' AS BOOLEAN), false) END,
+            doc->>'$.target.endpoint',
+            doc->>'$.target.method',
+            doc->>'$.metadata.extra.jsonrpc_error_code'
+        FROM calls
         """,
         [source, source],
     )
-    after = ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0]
-    ctx.con.execute("DROP TABLE audit_lines")
-    return int(after - before)
+    return int(con.execute("SELECT count(*) FROM tool_calls").fetchone()[0] - before)
