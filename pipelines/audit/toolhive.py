@@ -35,7 +35,7 @@ def load(ctx: LoadContext, path: Path) -> int:
     read_json_lines(ctx, path)
     source = ctx.relative(path)
     con = ctx.con
-    time_field = " ".join(f"WHEN doc->>'{f}' IS NOT NULL THEN '{f}'" for f in TIME_FIELDS)
+    time_field = " ".join(f"WHEN (doc->>'{f}') IS NOT NULL THEN '{f}'" for f in TIME_FIELDS)
     con.execute(
         f"""
         CREATE TEMP TABLE toolhive_events AS
@@ -57,7 +57,7 @@ def load(ctx: LoadContext, path: Path) -> int:
 # A workflow step that calls a tool is logged when it starts (with target.tool_name); its end event,
 # matched by workflow and step id, gives the outcome.
 _CALLS = """
-    (type = 'mcp_tool_call' OR (type = 'vmcp_workflow_step_started' AND doc->>'$.target.tool_name' IS NOT NULL))
+    (type = 'mcp_tool_call' OR (type = 'vmcp_workflow_step_started' AND (doc->>'$.target.tool_name') IS NOT NULL))
 """
 
 
