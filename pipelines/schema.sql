@@ -178,7 +178,7 @@ CREATE TABLE tools (
 
 CREATE TABLE credentials (
     credential_id  VARCHAR NOT NULL,   -- vendor id (key id, accessor, jti, ...) or a stable hash
-    source_format  VARCHAR NOT NULL,   -- aws_iam_report | gcp_sa_keys | entra_app | github_fine_grained | vault_token | k8s_token | spiffe_svid | oauth_token | generic_csv
+    source_format  VARCHAR NOT NULL,   -- aws_iam_report | gcp_sa_keys | entra_app | az_app_credentials | github_fine_grained | vault_token | k8s_token | spiffe_svid | oauth_token | generic_csv
     kind           VARCHAR NOT NULL,   -- static_key | pat | password | certificate | oauth_access | oauth_refresh | x509_svid | jwt_svid | projected_token | legacy_sa_token | vault_token | app_token | federated | managed_key | dynamic_secret
     principal      VARCHAR NOT NULL,   -- who the vendor says holds it; resolved to agents via agent_identities
     actor_chain    VARCHAR[],          -- RFC 8693 act chain, outermost first, when the token carries one

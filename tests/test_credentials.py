@@ -22,7 +22,7 @@ from mcp_clearance.pipelines.credentials._common import KINDS, json_documents, t
 FIXTURES = Path(__file__).parent / "fixtures"
 CREDENTIALS = FIXTURES / "credentials"
 FORMATS = {"aws_iam_report", "gcp_sa_keys", "entra_app", "github_fine_grained", "vault_token", "k8s_token",
-           "spiffe_svid", "oauth_token", "generic_csv"}
+           "spiffe_svid", "oauth_token", "generic_csv", "az_app_credentials"}
 
 # A distinctive piece of every FAKE secret planted in the fixtures.
 SECRETS = [
