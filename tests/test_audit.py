@@ -199,8 +199,12 @@ INSIGHTS = "cloudtrail/111122223333_CloudTrail-Insight_eu-west-1_20261118T0900Z_
 
 
 @pytest.fixture(scope="module")
-def realworld() -> LoadContext:
-    return load(REALWORLD, REALWORLD)
+def realworld(tmp_path_factory: pytest.TempPathFactory) -> LoadContext:
+    corpus = tmp_path_factory.mktemp("realworld") / "audit"
+    shutil.copytree(REALWORLD, corpus, ignore=shutil.ignore_patterns("SOURCES.md"))  # the corpus's own notes
+    ctx = load(corpus, corpus)
+    assert ctx.quarantined == []
+    return ctx
 
 
 def source_row(ctx: LoadContext, source: str) -> tuple:
@@ -321,3 +325,12 @@ def test_cloudtrail_on_behalf_of_links_the_call_to_that_user(realworld: LoadCont
     linked = con.execute("SELECT c.tool_name, t.target_action FROM tool_call_targets AS t JOIN tool_calls AS c "
                          "USING (event_id) WHERE c.source_file = ?", [TOOLHIVE_LOG]).fetchall()
     assert ("get_issue", "s3.amazonaws.com:GetObject") in linked
+
+
+@pytest.mark.parametrize(("incomplete", "expected"), [(True, "FAIL"), (False, "PASS"), (None, "PASS")])
+def test_a_user_named_through_an_incomplete_chain_is_not_proof_for_au03(tmp_path: Path, incomplete: bool | None,
+                                                                        expected: str) -> None:
+    from test_checks import build_estate, status
+
+    con = build_estate(tmp_path, {"rows": {"tool_calls": [{"delegation_incomplete": incomplete}]}})
+    assert status(con, "AU-03")[0] == expected
