@@ -51,35 +51,74 @@ def load(ctx: LoadContext, path: Path) -> int:
         _stage_spans(ctx, path)
         return _insert_calls(ctx, ctx.relative(path))
     finally:
-        for table in ("audit_lines", "otlp_spans", "otlp_bad"):
+        for table in ("audit_lines", "otlp_raw", "otlp_spans", "otlp_bad"):
             ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
 
+
+# The part of an ExportTraceServiceRequest that is read, as DuckDB types: each line is parsed once into this
+# (json_transform is lenient: a value of the wrong JSON type reads as NULL, a number as its text).
+_SCALAR_TYPE = '"stringValue": "VARCHAR", "intValue": "VARCHAR", "doubleValue": "VARCHAR", "boolValue": "VARCHAR"'
+_ATTRIBUTE_TYPE = ('{"key": "VARCHAR", "value": {' + _SCALAR_TYPE + ', "arrayValue": {"values": [{' + _SCALAR_TYPE
+                   + '}]}}}')
+_SPAN_TYPE = ('{"traceId": "VARCHAR", "spanId": "VARCHAR", "parentSpanId": "VARCHAR", "name": "VARCHAR", '
+              '"kind": "VARCHAR", "startTimeUnixNano": "VARCHAR", "status": {"code": "VARCHAR"}, '
+              '"attributes": [' + _ATTRIBUTE_TYPE + ']}')
+_REQUEST_TYPE = ('{"resourceSpans": [{"resource": {"attributes": [{"key": "VARCHAR", "value": {"stringValue": '
+                 '"VARCHAR"}}]}, "scopeSpans": [{"spans": [' + _SPAN_TYPE + ']}]}]}')
 
 # An attribute's AnyValue as text: stringValue, intValue (a decimal string in OTLP JSON, a number from some
 # exporters), doubleValue, boolValue, or an arrayValue holding exactly one scalar (a single-valued column
 # cannot take a list of several). kvlistValue and bytesValue read as NULL.
-_SCALAR = ("coalesce({v}->>'stringValue', {v}->>'intValue', {v}->>'doubleValue', {v}->>'boolValue')")
-_ANY_VALUE = (
-    "CASE WHEN json_type(a->'$.value.arrayValue.values') = 'ARRAY' THEN "
-    "CASE WHEN json_array_length(a->'$.value.arrayValue.values') = 1 THEN "
-    + _SCALAR.format(v="(a->'$.value.arrayValue.values[0]')") + " END "
-    "ELSE " + _SCALAR.format(v="(a->'value')") + " END"
-)
+_SCALAR = "coalesce({v}.stringValue, {v}.intValue, {v}.doubleValue, {v}.boolValue)"
+_ANY_VALUE = ("CASE WHEN a.value.arrayValue.values IS NOT NULL THEN CASE WHEN len(a.value.arrayValue.values) = 1 "
+              "THEN " + _SCALAR.format(v="a.value.arrayValue.values[1]") + " END "
+              "ELSE " + _SCALAR.format(v="a.value") + " END")
+_START_OK = "try_cast({v} AS HUGEINT) BETWEEN 0 AND " + str(MAX_START_NS)
 
 
 def _stage_spans(ctx: LoadContext, path: Path) -> None:
     """Table `otlp_spans`: one row per valid span with its attributes pivoted; bad records are quarantined.
 
-    A record whose structure is wrong (a level that is not an array, a span that is not an object) or whose
-    `startTimeUnixNano` is not an integer is quarantined alone, with its line and the field's name.
+    A record whose structure is wrong (a level that is not an array, a span that is not an object, attributes
+    that are not an array) or whose `startTimeUnixNano` is not an integer is quarantined alone, with its line
+    and the field's name. Each line is parsed once; only lines whose typed reading shows a gap are looked at
+    again, as JSON, to name the field.
     """
     con = ctx.con
     con.execute(
         f"""
+        CREATE TEMP TABLE otlp_raw AS
+        WITH requests AS (
+            SELECT line_no, from_json(doc, '{_REQUEST_TYPE}') AS req FROM audit_lines
+        ),
+        resources AS (
+            SELECT line_no, req.resourceSpans IS NULL AS gap, unnest(coalesce(req.resourceSpans, [NULL])) AS r
+            FROM requests
+        ),
+        scopes AS (
+            SELECT line_no, gap OR r.scopeSpans IS NULL AS gap,
+                   list_filter(coalesce(r.resource.attributes, []), lambda a: a.key = 'service.name')[1]
+                       .value.stringValue AS service,
+                   unnest(coalesce(r.scopeSpans, [NULL])) AS s
+            FROM resources
+        )
+        SELECT line_no, service, gap OR s.spans IS NULL AS gap, unnest(coalesce(s.spans, [NULL])) AS sp FROM scopes
+        """
+    )
+    # a span that is not an object reads as all-NULL; attributes that are not an array read as NULL
+    suspicious = (f"gap OR sp IS NULL OR sp.attributes IS NULL OR (sp.startTimeUnixNano IS NOT NULL "
+                  f"AND NOT coalesce({_START_OK.format(v='sp.startTimeUnixNano')}, false))")
+    con.execute(
+        f"""
         CREATE TEMP TABLE otlp_bad AS
-        WITH rs AS (
+        WITH suspect AS (
+            SELECT * FROM audit_lines
+            WHERE line_no IN (SELECT line_no FROM otlp_raw WHERE {suspicious})
+               OR (line_no IS NULL AND EXISTS (SELECT 1 FROM otlp_raw WHERE line_no IS NULL AND ({suspicious})))
+        ),
+        rs AS (
             SELECT line_no, unnest(from_json(doc->'resourceSpans', '["JSON"]')) AS r
-            FROM audit_lines WHERE json_type(doc->'resourceSpans') = 'ARRAY'
+            FROM suspect WHERE json_type(doc->'resourceSpans') = 'ARRAY'
         ),
         ss AS (
             SELECT line_no, unnest(from_json(r->'scopeSpans', '["JSON"]')) AS s
@@ -89,7 +128,7 @@ def _stage_spans(ctx: LoadContext, path: Path) -> None:
             SELECT line_no, unnest(from_json(s->'spans', '["JSON"]')) AS sp
             FROM ss WHERE json_type(s->'spans') = 'ARRAY'
         )
-        SELECT line_no, 'resourceSpans' AS field FROM audit_lines
+        SELECT line_no, 'resourceSpans' AS field FROM suspect
         WHERE json_type(doc->'resourceSpans') IS DISTINCT FROM 'ARRAY'
         UNION ALL SELECT line_no, 'scopeSpans' FROM rs WHERE json_type(r->'scopeSpans') NOT IN ('ARRAY', 'NULL')
         UNION ALL SELECT line_no, 'spans' FROM ss WHERE json_type(s->'spans') NOT IN ('ARRAY', 'NULL')
@@ -98,7 +137,7 @@ def _stage_spans(ctx: LoadContext, path: Path) -> None:
             WHERE json_type(sp) = 'OBJECT' AND json_type(sp->'attributes') NOT IN ('ARRAY', 'NULL')
         UNION ALL SELECT line_no, 'startTimeUnixNano' FROM sp
             WHERE json_type(sp) = 'OBJECT' AND (sp->'startTimeUnixNano') IS NOT NULL
-              AND coalesce(NOT (try_cast(sp->>'startTimeUnixNano' AS HUGEINT) BETWEEN 0 AND {MAX_START_NS}), true)
+              AND NOT coalesce({_START_OK.format(v="(sp->>'startTimeUnixNano')")}, false)
         """
     )
     for line_no, field in con.execute("SELECT line_no, field FROM otlp_bad ORDER BY line_no, field").fetchall():
@@ -108,55 +147,35 @@ def _stage_spans(ctx: LoadContext, path: Path) -> None:
     con.execute(
         f"""
         CREATE TEMP TABLE otlp_spans AS
-        WITH rs AS (
-            SELECT line_no, unnest(from_json(doc->'resourceSpans', '["JSON"]')) AS r
-            FROM audit_lines WHERE json_type(doc->'resourceSpans') = 'ARRAY'
-        ),
-        ss AS (
-            SELECT line_no, r, unnest(from_json(r->'scopeSpans', '["JSON"]')) AS s
-            FROM rs WHERE json_type(r->'scopeSpans') = 'ARRAY'
-        ),
-        raw AS (
-            SELECT line_no,
-                   list_filter(coalesce(from_json(CASE WHEN json_type(r->'$.resource.attributes') = 'ARRAY'
-                                                       THEN r->'$.resource.attributes' END, '["JSON"]'), []),
-                               lambda a: a->>'key' = 'service.name')[1]->>'$.value.stringValue' AS service,
-                   unnest(from_json(s->'spans', '["JSON"]')) AS sp
-            FROM ss WHERE json_type(s->'spans') = 'ARRAY'
-        ),
-        valid AS (
-            SELECT * FROM raw
-            WHERE json_type(sp) = 'OBJECT' AND json_type(sp->'attributes') IN ('ARRAY', 'NULL')
-              AND ((sp->'startTimeUnixNano') IS NULL
-                   OR try_cast(sp->>'startTimeUnixNano' AS HUGEINT) BETWEEN 0 AND {MAX_START_NS})
-        ),
-        entries AS (
+        WITH attrs AS (
             SELECT line_no, service, sp,
-                   list_transform(coalesce(from_json(sp->'attributes', '["JSON"]'), []),
-                                  lambda a: {{'k': a->>'key', 'v': {_ANY_VALUE}}}) AS kv
-            FROM valid
+                   list_transform(sp.attributes, lambda a: {{'k': a.key, 'v': {_ANY_VALUE}}}) AS kv
+            FROM otlp_raw
+            -- spans without attributes are neither calls nor ancestors that name anyone
+            WHERE sp.attributes IS NOT NULL
+              AND (sp.startTimeUnixNano IS NULL OR {_START_OK.format(v="sp.startTimeUnixNano")})
         ),
-        attrs AS (
+        pivoted AS (
             -- a key repeated in one span keeps its first value (a map cannot hold it twice)
             SELECT line_no, service, sp,
                    map_from_entries(list_filter(kv, lambda e, i: e.k IS NOT NULL
                        AND list_position(list_transform(kv, lambda x: x.k), e.k) = i)) AS m
-            FROM entries
+            FROM attrs
         )
         SELECT line_no, service, m,
-               sp->>'traceId' AS trace_id, sp->>'spanId' AS span_id, nullif(sp->>'parentSpanId', '') AS parent_id,
-               sp->>'name' AS span_name,
+               sp.traceId AS trace_id, sp.spanId AS span_id, nullif(sp.parentSpanId, '') AS parent_id,
+               sp.name AS span_name,
                -- enums are integers in OTLP JSON; some exporters write the enum's name
-               CASE sp->>'kind' WHEN '1' THEN 'internal' WHEN 'SPAN_KIND_INTERNAL' THEN 'internal'
-                                WHEN '2' THEN 'server' WHEN 'SPAN_KIND_SERVER' THEN 'server'
-                                WHEN '3' THEN 'client' WHEN 'SPAN_KIND_CLIENT' THEN 'client'
-                                WHEN '4' THEN 'producer' WHEN 'SPAN_KIND_PRODUCER' THEN 'producer'
-                                WHEN '5' THEN 'consumer' WHEN 'SPAN_KIND_CONSUMER' THEN 'consumer' END AS kind,
-               try_cast(sp->>'startTimeUnixNano' AS HUGEINT) AS start_ns,
-               coalesce((sp->>'$.status.code') IN ('2', 'STATUS_CODE_ERROR'), false) AS status_error,
+               CASE sp.kind WHEN '1' THEN 'internal' WHEN 'SPAN_KIND_INTERNAL' THEN 'internal'
+                            WHEN '2' THEN 'server' WHEN 'SPAN_KIND_SERVER' THEN 'server'
+                            WHEN '3' THEN 'client' WHEN 'SPAN_KIND_CLIENT' THEN 'client'
+                            WHEN '4' THEN 'producer' WHEN 'SPAN_KIND_PRODUCER' THEN 'producer'
+                            WHEN '5' THEN 'consumer' WHEN 'SPAN_KIND_CONSUMER' THEN 'consumer' END AS kind,
+               try_cast(sp.startTimeUnixNano AS HUGEINT) AS start_ns,
+               coalesce(sp.status.code IN ('2', 'STATUS_CODE_ERROR'), false) AS status_error,
                m['mcp.method.name'] = 'tools/call' OR m['gen_ai.operation.name'] = 'execute_tool' AS is_call,
                m['gen_ai.operation.name'] = 'invoke_agent' AS is_agent
-        FROM attrs
+        FROM pivoted
         """
     )
 
