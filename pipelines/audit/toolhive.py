@@ -19,6 +19,21 @@ FORMAT = "toolhive"
 
 TIME_FIELDS = ("logged_at", "loggedAt", "time")  # the first one present is the event's time
 
+# The fields read, as DuckDB types: each line is parsed once into this (json_transform is lenient: a value of the
+# wrong JSON type reads as NULL, a number or boolean as its text).
+_EVENT_TYPE = (
+    '{"msg": "VARCHAR", "type": "VARCHAR", "audit_id": "VARCHAR", "auditId": "VARCHAR", "logged_at": "VARCHAR", '
+    '"loggedAt": "VARCHAR", "time": "VARCHAR", "outcome": "VARCHAR", "component": "VARCHAR", '
+    '"metadata": {"auditId": "VARCHAR", "extra": {"backend_name": "VARCHAR", "jsonrpc_error_code": "VARCHAR"}}, '
+    '"source": {"extra": {"request_id": "VARCHAR", "session_id": "VARCHAR"}}, '
+    '"subjects": {"user": "VARCHAR", "user_id": "VARCHAR", "client_name": "VARCHAR"}, '
+    '"delegation": {"chain": [{"iss": "VARCHAR", "sub": "VARCHAR"}], "truncated": "VARCHAR", "malformed": "VARCHAR"}, '
+    '"target": {"name": "VARCHAR", "tool_name": "VARCHAR", "uri": "VARCHAR", "endpoint": "VARCHAR", '
+    '"method": "VARCHAR", "workflow_id": "VARCHAR", "step_id": "VARCHAR"}, '
+    '"authz": {"decision": "VARCHAR"}, "policy": {"decision": "VARCHAR"}, '
+    '"data": {"request": {"params": {"arguments": {"resource": "VARCHAR"}}}}}'
+)
+
 
 def detect(path: Path, head: str) -> bool:
     return any(_is_audit_event(doc) for doc in head_json_objects(head))
@@ -35,16 +50,15 @@ def load(ctx: LoadContext, path: Path) -> int:
     read_json_lines(ctx, path)
     source = ctx.relative(path)
     con = ctx.con
-    time_field = " ".join(f"WHEN (doc->>'{f}') IS NOT NULL THEN '{f}'" for f in TIME_FIELDS)
+    time_field = " ".join(f"WHEN e.{f} IS NOT NULL THEN '{f}'" for f in TIME_FIELDS)
     con.execute(
         f"""
         CREATE TEMP TABLE toolhive_events AS
-        SELECT line_no, doc, doc->>'type' AS type,
-               coalesce(doc->>'audit_id', doc->>'$.metadata.auditId', doc->>'auditId') AS audit_id,
+        SELECT line_no, e, e.type AS type, coalesce(e.audit_id, e.metadata.auditId, e.auditId) AS audit_id,
                CASE {time_field} END AS time_field,
-               coalesce({", ".join(f"doc->>'{f}'" for f in TIME_FIELDS)}) AS time_text,
-               doc->>'$.target.workflow_id' AS workflow_id, doc->>'$.target.step_id' AS step_id
-        FROM audit_lines
+               coalesce({", ".join(f"e.{f}" for f in TIME_FIELDS)}) AS time_text,
+               e.target.workflow_id AS workflow_id, e.target.step_id AS step_id
+        FROM (SELECT line_no, from_json(doc, '{_EVENT_TYPE}') AS e FROM audit_lines)
         """
     )
     try:
@@ -57,7 +71,7 @@ def load(ctx: LoadContext, path: Path) -> int:
 # A workflow step that calls a tool is logged when it starts (with target.tool_name); its end event,
 # matched by workflow and step id, gives the outcome.
 _CALLS = """
-    (type = 'mcp_tool_call' OR (type = 'vmcp_workflow_step_started' AND (doc->>'$.target.tool_name') IS NOT NULL))
+    (type = 'mcp_tool_call' OR (type = 'vmcp_workflow_step_started' AND e.target.tool_name IS NOT NULL))
 """
 
 
@@ -65,7 +79,7 @@ def _load_events(ctx: LoadContext, path: Path, source: str) -> int:
     con = ctx.con
     # ordinary log lines interleaved with the audit events: counted on the source, not quarantined
     skipped = con.execute("SELECT count(*) FROM toolhive_events WHERE audit_id IS NULL "
-                          "AND coalesce(doc->>'msg', '') <> 'audit_event'").fetchone()[0]
+                          "AND coalesce(e.msg, '') <> 'audit_event'").fetchone()[0]
     ctx.note_skipped(path, int(skipped))
     bad_times = con.execute(
         f"SELECT line_no, time_field FROM toolhive_events WHERE {_CALLS} AND time_text IS NOT NULL "
@@ -88,11 +102,8 @@ def _load_events(ctx: LoadContext, path: Path, source: str) -> int:
             GROUP BY ALL
         ),
         calls AS (
-            SELECT e.*,
-                   CASE WHEN json_type(doc->'$.delegation.chain') = 'ARRAY'
-                        THEN from_json(doc->'$.delegation.chain', '["JSON"]') END AS chain,
-                   s.outcome AS step_outcome
-            FROM toolhive_events AS e
+            SELECT t.*, t.e.delegation.chain AS chain, s.outcome AS step_outcome
+            FROM toolhive_events AS t
             LEFT JOIN step_ends AS s USING (workflow_id, step_id)
             WHERE {_CALLS} AND (time_text IS NULL OR try_cast(time_text AS TIMESTAMPTZ) IS NOT NULL)
         )
@@ -100,31 +111,31 @@ def _load_events(ctx: LoadContext, path: Path, source: str) -> int:
             coalesce(audit_id, ? || ':' || line_no),
             try_cast(time_text AS TIMESTAMPTZ)::TIMESTAMP,
             'toolhive',
-            coalesce(doc->>'$.metadata.extra.backend_name', doc->>'component'),
-            coalesce(doc->>'$.target.name', doc->>'$.target.tool_name'),
+            coalesce(e.metadata.extra.backend_name, e.component),
+            coalesce(e.target.name, e.target.tool_name),
             -- the chain is outermost (current actor) first
-            coalesce(nullif(chain[1]->>'sub', ''), doc->>'$.subjects.client_name'),
+            coalesce(nullif(chain[1].sub, ''), e.subjects.client_name),
             -- `user` is the token's name claim, or "anonymous" when it has none; `user_id` is the token's subject,
             -- the user the token was issued for. An unauthenticated caller has neither and proves no user.
-            coalesce(nullif(nullif(doc->>'$.subjects.user', 'anonymous'), ''), nullif(doc->>'$.subjects.user_id', '')),
-            CASE WHEN len(chain) > 0 THEN list_transform(chain, lambda a: a->>'sub') END,
-            coalesce(doc->>'$.target.uri', doc->>'$.data.request.params.arguments.resource'),
+            coalesce(nullif(nullif(e.subjects."user", 'anonymous'), ''), nullif(e.subjects.user_id, '')),
+            CASE WHEN len(chain) > 0 THEN list_transform(chain, lambda a: a.sub) END,
+            coalesce(e.target.uri, e.data.request.params.arguments.resource),
             CASE
-                WHEN doc->>'outcome' = 'denied' THEN 'deny'
-                ELSE {policy_decision("coalesce(doc->>'$.authz.decision', doc->>'$.policy.decision')")}
+                WHEN e.outcome = 'denied' THEN 'deny'
+                ELSE {policy_decision("coalesce(e.authz.decision, e.policy.decision)")}
             END,
             NULL,
-            coalesce(doc->>'$.source.extra.request_id', doc->>'$.source.extra.session_id'),
-            CASE WHEN type = 'vmcp_workflow_step_started' THEN step_outcome ELSE doc->>'outcome' END,
+            coalesce(e.source.extra.request_id, e.source.extra.session_id),
+            CASE WHEN type = 'vmcp_workflow_step_started' THEN step_outcome ELSE e.outcome END,
             ?,
             line_no,
-            CASE WHEN len(chain) > 0 THEN list_transform(chain, lambda a: nullif(a->>'iss', '')) END,
-            CASE WHEN json_type(doc->'delegation') = 'OBJECT'
-                 THEN coalesce(try_cast(doc->>'$.delegation.truncated' AS BOOLEAN), false)
-                      OR coalesce(try_cast(doc->>'$.delegation.malformed' AS BOOLEAN), false) END,
-            doc->>'$.target.endpoint',
-            doc->>'$.target.method',
-            doc->>'$.metadata.extra.jsonrpc_error_code'
+            CASE WHEN len(chain) > 0 THEN list_transform(chain, lambda a: nullif(a.iss, '')) END,
+            CASE WHEN e.delegation IS NOT NULL
+                 THEN coalesce(try_cast(e.delegation.truncated AS BOOLEAN), false)
+                      OR coalesce(try_cast(e.delegation.malformed AS BOOLEAN), false) END,
+            e.target.endpoint,
+            e.target.method,
+            e.metadata.extra.jsonrpc_error_code
         FROM calls
         """,
         [source, source],
