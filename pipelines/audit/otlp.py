@@ -200,8 +200,8 @@ def _insert_calls(ctx: LoadContext, source: str) -> int:
                    bool_or(coalesce(is_agent, false)) AS is_agent,
                    any_value(coalesce(m['gen_ai.agent.id'], m['gen_ai.agent.name'])) AS agent,
                    any_value(coalesce(m['enduser.id'], m['user.id'])) AS user_id,
-                   any_value(coalesce(m['gen_ai.tool.name'],
-                                      regexp_extract(span_name, '^(?:tools/call|execute_tool) (.+)$', 1))) AS tool
+                   any_value(coalesce(m['gen_ai.tool.name'], nullif(
+                       regexp_extract(span_name, '^(?:tools/call|execute_tool) (.+)$', 1), ''))) AS tool
             FROM otlp_spans WHERE span_id IS NOT NULL GROUP BY trace_id, span_id
         ),
         calls AS (
