@@ -68,7 +68,7 @@ def ingest(con: duckdb.DuckDBPyConnection, estate: Path, scanner: SecretScanner,
     if ctx.quarantined:
         con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?)", ctx.quarantined)
     if ctx.sources:
-        con.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", ctx.sources)
+        con.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ctx.sources)
     return ctx
 
 
@@ -81,7 +81,7 @@ def _check_estate(estate: Path) -> None:
 
 def _stats(ctx: LoadContext) -> dict[str, FamilyStats]:
     stats = {name: FamilyStats(name) for name in FAMILIES}
-    for _, family, _, rows, _, _, _ in ctx.sources:
+    for _, family, _, rows, *_ in ctx.sources:
         entry = stats.setdefault(family, FamilyStats(family))
         entry.files += 1
         entry.rows += rows

@@ -46,7 +46,8 @@ class LoadContext:
     estate_root: Path
     scanner: SecretScanner
     quarantined: list[tuple[str, str, int | None, str]] = field(default_factory=list)
-    sources: list[tuple[str, str, str | None, int, int, int, str]] = field(default_factory=list)
+    sources: list[tuple[str, str, str | None, int, int, int, str, int]] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # per source file: valid records deliberately not loaded
     on_file: Callable[[str, Path], None] | None = None  # progress hook: (family, path)
 
     def relative(self, path: Path) -> str:
@@ -68,9 +69,14 @@ class LoadContext:
         source = self.relative(path) if isinstance(path, Path) else self.scanner.redact_path(path)
         self.quarantined.append((source, family, line, safe_reason(reason, self.scanner)))
 
+    def note_skipped(self, path: Path, count: int) -> None:
+        """Record how many valid records of a file were set aside on purpose (not errors, not quarantined)."""
+        self.skipped[self.relative(path)] = self.skipped.get(self.relative(path), 0) + count
+
     def record_source(self, path: Path, family: str, fmt: str | None, loaded: int, quarantined: int) -> None:
         size, sha = file_digest(path)
-        self.sources.append((self.relative(path), family, fmt, loaded, quarantined, size, sha))
+        source = self.relative(path)
+        self.sources.append((source, family, fmt, loaded, quarantined, size, sha, self.skipped.pop(source, 0)))
 
     def insert_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
         """Insert small, Python-built rows (configs, inventories) by column name."""

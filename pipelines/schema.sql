@@ -187,7 +187,7 @@ CREATE TABLE tools (
 
 CREATE TABLE credentials (
     credential_id  VARCHAR NOT NULL,   -- vendor id (key id, accessor, jti, ...) or a stable hash
-    source_format  VARCHAR NOT NULL,   -- aws_iam_report | gcp_sa_keys | entra_app | github_fine_grained | vault_token | k8s_token | spiffe_svid | oauth_token | generic_csv
+    source_format  VARCHAR NOT NULL,   -- aws_iam_report | gcp_sa_keys | entra_app | az_app_credentials | github_fine_grained | vault_token | k8s_token | spiffe_svid | oauth_token | generic_csv
     kind           VARCHAR NOT NULL,   -- static_key | pat | password | certificate | oauth_access | oauth_refresh | x509_svid | jwt_svid | projected_token | legacy_sa_token | vault_token | app_token | federated | managed_key | dynamic_secret
     principal      VARCHAR NOT NULL,   -- who the vendor says holds it; resolved to agents via agent_identities
     actor_chain    VARCHAR[],          -- RFC 8693 act chain, outermost first, when the token carries one
@@ -200,7 +200,9 @@ CREATE TABLE credentials (
     active         BOOLEAN,
     scopes         VARCHAR[],
     source_file    VARCHAR NOT NULL,
-    source_line    INTEGER
+    source_line    INTEGER,
+    exposed        BOOLEAN,            -- the vendor reports the key material exposed or compromised
+    registration_expires_at TIMESTAMP  -- SPIRE: the registration lapses then; after it the workload gets no SVID
 );
 
 -- Audit --------------------------------------------------------------------------------------
@@ -218,9 +220,14 @@ CREATE TABLE tool_calls (
     policy_decision VARCHAR,           -- allow | deny | NULL (none recorded)
     trace_id        VARCHAR,
     correlation_id  VARCHAR,           -- request id / session id / role session name
-    outcome         VARCHAR,           -- success | failure | error | denied | NULL
+    outcome         VARCHAR,           -- success | failure | error | denied | application_error | NULL
     source_file     VARCHAR NOT NULL,
-    source_line     BIGINT
+    source_line     BIGINT,
+    delegation_issuers VARCHAR[],      -- `iss` of each chain hop, in chain order (NULL where a hop names none)
+    delegation_incomplete BOOLEAN,     -- the logged chain is truncated or malformed: no proof of the delegated user
+    target_endpoint VARCHAR,           -- URL path the call was sent to
+    mcp_method      VARCHAR,           -- MCP method as logged (tools/call), else the HTTP method
+    error_code      VARCHAR            -- JSON-RPC error code or OTel error.type of a failed call
 );
 
 -- Target-system events (CloudTrail shaped), the last hop of the delegation chain.
@@ -236,7 +243,12 @@ CREATE TABLE target_events (
     resources       VARCHAR[],
     read_only       BOOLEAN,
     source_file     VARCHAR NOT NULL,
-    source_line     BIGINT
+    source_line     BIGINT,
+    event_type      VARCHAR,           -- AwsApiCall | AwsServiceEvent | AwsConsoleAction | AwsConsoleSignIn | ...
+    on_behalf_of    VARCHAR,           -- the human behind the call (Identity Center trusted identity propagation)
+    identity_store_arn VARCHAR,        -- where on_behalf_of is defined (identity store, else the issuer)
+    error_code      VARCHAR,           -- AccessDenied, ThrottlingException, ...
+    outcome         VARCHAR            -- success | denied | error
 );
 
 -- Provenance -----------------------------------------------------------------------------------
@@ -248,7 +260,8 @@ CREATE TABLE sources (
     rows_loaded    BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
     bytes          BIGINT NOT NULL,
-    sha256         VARCHAR NOT NULL
+    sha256         VARCHAR NOT NULL,
+    rows_skipped   BIGINT NOT NULL DEFAULT 0  -- valid records set aside on purpose (log lines, Insights events)
 );
 
 CREATE TABLE quarantine (

@@ -6,7 +6,7 @@ SELECT
     coalesce(c.agent_id, '(unidentified)') AS agent_id,
     count(*) AS calls,
     round(avg((c.agent_identity IS NOT NULL)::INT), 4) AS agent_share,
-    round(avg((c.delegated_user IS NOT NULL)::INT), 4) AS user_share,
+    round(avg((c.delegated_user IS NOT NULL AND NOT coalesce(c.delegation_incomplete, false))::INT), 4) AS user_share,
     round(avg((c.policy_decision IS NOT NULL)::INT), 4) AS decision_share,
     round(avg((c.trace_id IS NOT NULL)::INT), 4) AS trace_share,
     round(avg((l.target_event_id IS NOT NULL)::INT), 4) AS target_linked_share,

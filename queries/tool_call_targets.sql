@@ -9,7 +9,9 @@ WITH calls AS (
     FROM tool_calls AS t LEFT JOIN agent_identities AS i ON i.identity = t.agent_identity
 ),
 events AS (
-    SELECT e.event_id, e.occurred_at, e.role_session_name, e.source_identity, i.agent_id,
+    -- the human behind the call: onBehalfOf (trusted identity propagation), else the STS source identity
+    SELECT e.event_id, e.occurred_at, e.role_session_name,
+           coalesce(e.on_behalf_of, e.source_identity) AS source_identity, i.agent_id,
            e.event_source || ':' || e.event_name AS action
     FROM target_events AS e LEFT JOIN agent_identities AS i ON i.identity = e.principal_arn
 ),

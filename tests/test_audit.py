@@ -187,3 +187,150 @@ def test_a_huge_line_is_quarantined_and_its_neighbours_load(tmp_path: Path) -> N
     ctx = load(tmp_path)
     assert [(line, reason) for _, _, line, reason in ctx.quarantined] == [(2, "line too long")]
     assert ctx.con.execute("SELECT list(source_line ORDER BY source_line) FROM tool_calls").fetchone() == ([1, 3],)
+
+
+# Real-world shapes (tests/fixtures/realworld/audit, sources in its SOURCES.md) -------------------------
+
+REALWORLD = Path(__file__).parent / "fixtures" / "realworld" / "audit"
+TOOLHIVE_LOG = "toolhive/github.stdout.log"
+OTEL = "otel/collector-file-exporter.traces.jsonl"
+CLOUDTRAIL = "cloudtrail/111122223333_CloudTrail_eu-west-1_20261118T0905Z_a1b2c3d4e5f60718.json"
+INSIGHTS = "cloudtrail/111122223333_CloudTrail-Insight_eu-west-1_20261118T0900Z_0f1e2d3c4b5a6978.json"
+
+
+@pytest.fixture(scope="module")
+def realworld(tmp_path_factory: pytest.TempPathFactory) -> LoadContext:
+    corpus = tmp_path_factory.mktemp("realworld") / "audit"
+    shutil.copytree(REALWORLD, corpus, ignore=shutil.ignore_patterns("SOURCES.md"))  # the corpus's own notes
+    ctx = load(corpus, corpus)
+    assert ctx.quarantined == []
+    return ctx
+
+
+def source_row(ctx: LoadContext, source: str) -> tuple:
+    return next(row for row in ctx.sources if row[0] == source)
+
+
+def by_tool(ctx: LoadContext, source: str, columns: str) -> dict[str, tuple]:
+    rows = ctx.con.execute(f"SELECT tool_name, {columns} FROM tool_calls WHERE source_file = ?", [source]).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_toolhive_stdout_log_loads_every_audit_event_among_its_log_lines(realworld: LoadContext) -> None:
+    lines = [json.loads(line) for line in (REALWORLD / TOOLHIVE_LOG).read_text().splitlines()]
+    log_lines = [d for d in lines if d.get("msg") != "audit_event"]
+    tool_events = [d for d in lines if d.get("type") == "mcp_tool_call"
+                   or (d.get("type") == "vmcp_workflow_step_started" and "tool_name" in d["target"])]
+    assert lines[0]["msg"] != "audit_event", "the fixture must start with an ordinary log line"
+    _, _, fmt, loaded, quarantined, _, _, skipped = source_row(realworld, TOOLHIVE_LOG)
+    assert (fmt, loaded, quarantined, skipped) == ("toolhive", len(tool_events), 0, len(log_lines))
+    stored = {r[0] for r in realworld.con.execute("SELECT event_id FROM tool_calls WHERE source_file = ?",
+                                                  [TOOLHIVE_LOG]).fetchall()}
+    assert stored == {d["audit_id"] for d in tool_events}
+
+
+def test_toolhive_user_chain_flags_target_and_error_code(realworld: LoadContext) -> None:
+    rows = by_tool(realworld, TOOLHIVE_LOG, "delegated_user, delegation_incomplete, outcome, error_code, "
+                   "target_endpoint, mcp_method, delegation_issuers")
+    # a token without a name claim: `user` is "anonymous", the token's subject in `user_id` is the delegating user
+    assert rows["get_issue"][0] == "94482488-3041-7026-18f3-be45837cd0e4"
+    assert rows["delete_repo"][0] is None  # unauthenticated: no subject at all
+    assert rows["search_issues"][:2] == ("dana.kim@acme.example", False)
+    assert rows["list_pull_requests"][1] is True and rows["get_file"][1] is True  # truncated, malformed chains
+    assert rows["create_issue"][2:6] == ("application_error", "-32603", "/mcp", "tools/call")
+    assert rows["search_issues"][6] == ["https://idp.acme.example"]
+
+
+def test_toolhive_workflow_tool_steps_take_their_outcome_from_the_step_end(realworld: LoadContext) -> None:
+    rows = by_tool(realworld, TOOLHIVE_LOG, "server_name, outcome, agent_identity")
+    assert rows["github_list_commits"] == ("vmcp-composer", "success", "spiffe://acme.prod/ns/agents/sa/release-agent")
+    assert rows["confluence_create_page"][1] == "failure"
+
+
+def test_toolhive_struct_json_form_is_detected_and_read(realworld: LoadContext) -> None:
+    assert source_row(realworld, "toolhive/jira.struct.jsonl")[2:5] == ("toolhive", 1, 0)
+    [row] = realworld.con.execute(
+        "SELECT event_id, occurred_at::VARCHAR, server_name, delegated_user, correlation_id FROM tool_calls "
+        "WHERE source_file = 'toolhive/jira.struct.jsonl'").fetchall()
+    assert row == ("c3a7e9d1-51f2-4b8e-a0c4-7e2d9b6f1a01", "2026-11-18 10:00:00.123456", "jira",
+                   "mei.tanaka@acme.example", "r-77")
+
+
+def test_conventional_otel_trace_yields_one_row_per_tool_call_with_agent_and_user(realworld: LoadContext) -> None:
+    rows = realworld.con.execute(
+        "SELECT tool_name, trace_id, server_name, agent_identity, delegated_user, outcome, error_code, correlation_id "
+        "FROM tool_calls WHERE source_file = ? ORDER BY occurred_at", [OTEL]).fetchall()
+    assert rows == [
+        # execute_tool + MCP client + MCP server spans of one call; agent from invoke_agent, user from the root span,
+        # the server from the server span's service (never the client's own service.name)
+        ("search_issues", "5b8efff798038103d269b633813fc60c", "github-mcp", "asst_7Hq2", "dana.kim@acme.example",
+         "success", None, "191c4850af6c49e08843a3f6c80e5046"),
+        ("create_issue", "5b8efff798038103d269b633813fc60c", "github-mcp", "asst_7Hq2", "dana.kim@acme.example",
+         "failure", "tool_error", "191c4850af6c49e08843a3f6c80e5046"),
+        # the server span's parent was not exported: joined to the client span by trace and jsonrpc.request.id
+        ("get_issue", "0af7651916cd43dd8448eb211c80319c", "github-mcp", "triage-agent", "workflow:nightly-triage",
+         "error", "-32603", "9"),
+    ]
+    assert source_row(realworld, OTEL)[4] == 0
+
+
+def test_otel_client_span_alone_takes_its_server_from_server_address(tmp_path: Path) -> None:
+    lines = (REALWORLD / OTEL).read_text().splitlines()
+    (tmp_path / "client.traces.jsonl").write_text(lines[2] + "\n")  # the agent's spans of trace 2 only
+    ctx = load(tmp_path)
+    assert calls(ctx, "otlp", "client.traces.jsonl")[0][2] == "github-mcp.tools.svc"
+
+
+def test_otel_attribute_value_types_are_read(tmp_path: Path) -> None:
+    document = json.loads((AUDIT / "otlp.traces.json").read_text())
+    span = document["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    span["attributes"] = [a for a in span["attributes"] if a["key"] not in ("enduser.id", "mcp.session.id")]
+    one_user = {"arrayValue": {"values": [{"stringValue": "ann@x.example"}]}}
+    span["attributes"] += [{"key": "enduser.id", "value": one_user},
+                           {"key": "jsonrpc.request.id", "value": {"intValue": 42}},
+                           {"key": "rpc.response.status_code", "value": {"doubleValue": -32603.0}}]
+    (tmp_path / "types.json").write_text(json.dumps(document))
+    [row] = calls(load(tmp_path), "otlp", "types.json")
+    assert (row[5], row[9], row[10]) == ("ann@x.example", "42", "error")
+
+
+def test_cloudtrail_on_behalf_of_assume_role_and_denials(realworld: LoadContext) -> None:
+    rows = {r[0]: r[1:] for r in realworld.con.execute(
+        "SELECT event_name, source_identity, role_session_name, on_behalf_of, identity_store_arn, error_code, outcome "
+        "FROM target_events WHERE source_file = ?", [CLOUDTRAIL]).fetchall()}
+    assert rows["AssumeRole"][:2] == ("dana.kim@acme.example", "req-0001")  # from requestParameters
+    assert rows["GetObject"][2:4] == ("94482488-3041-7026-18f3-be45837cd0e4",
+                                      "arn:aws:identitystore::111122223333:identitystore/d-9067230b57")
+    assert rows["GetSecretValue"][4:] == ("AccessDenied", "denied")
+    assert rows["Query"][4:] == ("ThrottlingException", "error")
+    assert rows["AssumeRole"][5] == rows["GetObject"][5] == "success"
+
+
+def test_cloudtrail_insights_events_are_skipped_and_counted(realworld: LoadContext) -> None:
+    assert source_row(realworld, INSIGHTS)[2:5] == ("cloudtrail", 1, 0)
+    assert source_row(realworld, INSIGHTS)[7] == 1
+    assert realworld.con.execute("SELECT count(*) FROM target_events WHERE event_type = 'AwsCloudTrailInsight'"
+                                 ).fetchone() == (0,)
+
+
+def test_cloudtrail_on_behalf_of_links_the_call_to_that_user(realworld: LoadContext) -> None:
+    """The ToolHive call of the Identity Center user (token subject in user_id) links to the S3 call made for them."""
+    con = realworld.con.cursor()
+    con.execute("CREATE TEMP TABLE agent_identities AS SELECT * FROM main.agent_identities")
+    con.execute("INSERT INTO agent_identities VALUES "
+                "('triage-agent', 'spiffe://acme.prod/ns/agents/sa/triage-agent', 'inventory.yaml'), "
+                "('triage-agent', 'arn:aws:iam::111122223333:role/mcp-triage-agent', 'inventory.yaml')")
+    con.execute((Path(__file__).parent.parent / "queries" / "tool_call_targets.sql").read_text()
+                .replace("CREATE OR REPLACE VIEW tool_call_targets", "CREATE TEMP VIEW tool_call_targets"))
+    linked = con.execute("SELECT c.tool_name, t.target_action FROM tool_call_targets AS t JOIN tool_calls AS c "
+                         "USING (event_id) WHERE c.source_file = ?", [TOOLHIVE_LOG]).fetchall()
+    assert ("get_issue", "s3.amazonaws.com:GetObject") in linked
+
+
+@pytest.mark.parametrize(("incomplete", "expected"), [(True, "FAIL"), (False, "PASS"), (None, "PASS")])
+def test_a_user_named_through_an_incomplete_chain_is_not_proof_for_au03(tmp_path: Path, incomplete: bool | None,
+                                                                        expected: str) -> None:
+    from test_checks import build_estate, status
+
+    con = build_estate(tmp_path, {"rows": {"tool_calls": [{"delegation_incomplete": incomplete}]}})
+    assert status(con, "AU-03")[0] == expected

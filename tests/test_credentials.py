@@ -8,6 +8,7 @@ dynamic-secret password) that must never reach a stored column.
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from mcp_clearance.pipelines.credentials._common import KINDS, json_documents, t
 FIXTURES = Path(__file__).parent / "fixtures"
 CREDENTIALS = FIXTURES / "credentials"
 FORMATS = {"aws_iam_report", "gcp_sa_keys", "entra_app", "github_fine_grained", "vault_token", "k8s_token",
-           "spiffe_svid", "oauth_token", "generic_csv"}
+           "spiffe_svid", "oauth_token", "generic_csv", "az_app_credentials"}
 
 # A distinctive piece of every FAKE secret planted in the fixtures.
 SECRETS = [
@@ -376,3 +377,111 @@ def test_json_lines_and_truncated_json_are_told_apart(ctx: LoadContext, tmp_path
     with pytest.raises(BadRecord) as error:
         list(json_documents(ctx, truncated))
     assert error.value.line == 4 and error.value.reason.startswith("invalid JSON")
+
+
+# Real-world CLI and API output (tests/fixtures/realworld/credentials, sources in its SOURCES.md) ---------
+
+REALWORLD = FIXTURES / "realworld" / "credentials"
+
+
+@pytest.fixture
+def realworld(ctx: LoadContext, tmp_path: Path) -> LoadContext:
+    corpus = tmp_path / "credentials"
+    shutil.copytree(REALWORLD, corpus, ignore=shutil.ignore_patterns("SOURCES.md"))  # the corpus's own notes
+    ctx.estate_root = corpus
+    load(ctx, corpus)
+    return ctx
+
+
+def test_every_realworld_export_loads_without_quarantine(realworld: LoadContext) -> None:
+    assert realworld.quarantined == []
+    assert {fmt for _, fmt, *_ in [(s, f) for s, _, f, *_ in realworld.sources]} >= {
+        "k8s_token", "az_app_credentials", "aws_iam_report", "gcp_sa_keys", "spiffe_svid"}
+    assert all(loaded > 0 for _, _, _, loaded, *_ in realworld.sources)
+
+
+def test_kubectl_token_request_lifetime_from_the_token_or_the_granted_seconds(realworld: LoadContext) -> None:
+    found = rows(realworld, "k8s/%")
+    decoded = found["6f2c1b9e-7d4a-4e5f-8a3b-2c1d0e9f8a7b"]  # the token's jti
+    assert (decoded["kind"], decoded["principal"]) == ("projected_token", "system:serviceaccount:agents:mcp-github")
+    assert (decoded["issued_at"], decoded["expires_at"], decoded["lifetime_s"]) == (
+        ts("2026-11-18T09:00:00"), ts("2026-11-18T10:00:00"), 3600)
+    [opaque] = [r for r in found.values() if r["principal"] == "system:serviceaccount:agents:mcp-jira"]
+    assert (opaque["issued_at"], opaque["expires_at"], opaque["lifetime_s"]) == (None, ts("2026-11-18T09:10:00"), 600)
+
+
+def test_kubectl_token_bytes_are_never_stored(realworld: LoadContext) -> None:
+    stored = " ".join(str(v) for row in realworld.con.execute("SELECT * FROM credentials").fetchall() for v in row)
+    for name in ("kubectl-create-token.json", "kubectl-create-token-opaque.json"):
+        token = json.loads((REALWORLD / "k8s" / name).read_text())["status"]["token"]
+        assert token
+        for piece in token.split("."):
+            assert piece[-24:] not in stored
+    assert "FAKE-opaque-token" not in stored
+
+
+def test_az_ad_app_credential_list_with_and_without_cert(realworld: LoadContext) -> None:
+    app = "6a1e4f3b-0d2c-4d8e-9f1a-2b3c4d5e6f70"
+    secrets = rows(realworld, "%.credentials.json")
+    certs = rows(realworld, "%.certificates.json")
+    assert {r["kind"] for r in secrets.values()} == {"password"} and {r["kind"] for r in certs.values()} == {
+        "certificate"}
+    assert all(r["principal"] == app for r in (*secrets.values(), *certs.values()))  # the file name names the app
+    assert secrets["c4d0e3f2-5a6b-4c7d-9e8f-0a1b2c3d4e5f"]["lifetime_s"] == 30 * 86400
+    assert certs["1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b"]["expires_at"] == ts("2026-12-31T23:59:59")
+
+
+def test_older_iam_credential_report_without_last_used_columns(realworld: LoadContext) -> None:
+    found = rows(realworld, "aws/%")
+    key = found["arn:aws:iam::111122223333:user/agents/mcp-gateway#access_key_1"]
+    assert (key["kind"], key["last_rotated_at"], key["last_used_at"]) == ("static_key", ts("2014-07-04T16:20:01"), None)
+    password = found["arn:aws:iam::111122223333:user/ops-admin#password"]
+    assert (password["expires_at"], password["last_used_at"]) == (ts("2014-08-01T09:05:00"), None)
+
+
+def test_gcp_keys_google_reports_exposed(realworld: LoadContext) -> None:
+    found = rows(realworld, "gcp/%")
+    assert found["90c48f61c65cd56224a12ab18e6ee9ca9c3aee7c"]["exposed"] is True  # disableReason EXPOSED
+    assert found["a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"]["exposed"] is True  # extendedStatus KEY_EXPOSED
+    assert found["b2c3d4e5f60718293a4b5c6d7e8f901234567890"]["exposed"] is False  # disabled by its user
+    assert found["b2c3d4e5f60718293a4b5c6d7e8f901234567890"]["active"] is False
+
+
+def test_spire_entry_expiry_is_the_registration_lapse(realworld: LoadContext) -> None:
+    found = rows(realworld, "spiffe/%")
+    assert found["2d3e4f50-6172-4839-a4b5-c6d7e8f90a1b#x509"]["registration_expires_at"] is None  # 0 = never
+    lapsed = found["3e4f5061-7283-4a4b-b5c6-d7e8f90a1b2c#jwt"]
+    assert (lapsed["registration_expires_at"], lapsed["lifetime_s"]) == (ts("2026-09-21T14:13:20"), 300)
+
+
+# What the checks make of them (the base estate of tests/test_checks.py: tier 3, agent shop-agent) ----------
+
+
+def check(tmp_path: Path, check_id: str, credential: dict[str, Any], system: dict[str, Any] | None = None) -> str:
+    from test_checks import build_estate, status
+
+    case: dict[str, Any] = {"rows": {"credentials": [credential]}, "system": system or {}}
+    return status(build_estate(tmp_path, case), check_id)[0]
+
+
+GCP_KEY = {"credential_id": "k1", "source_format": "gcp_sa_keys", "kind": "static_key",
+           "principal": "spiffe://shop.example/shop-agent", "last_rotated_at": "2026-11-01 00:00:00",
+           "issued_at": "2026-11-01 00:00:00", "lifetime_s": None}
+
+
+@pytest.mark.parametrize("tier", [4, 3, 1])
+def test_an_exposed_gcp_key_fails_id02_at_every_tier(tmp_path: Path, tier: int) -> None:
+    assert check(tmp_path, "ID-02", {**GCP_KEY, "exposed": True}, {"tier": tier,
+                                                                  "tier_reason": "test"}) == "FAIL"
+
+
+def test_an_unexposed_gcp_key_passes_id02_where_the_tier_allows_static_keys(tmp_path: Path) -> None:
+    assert check(tmp_path, "ID-02", {**GCP_KEY, "exposed": False}, {"tier": 4,
+                                                                   "tier_reason": "test"}) == "PASS"
+
+
+@pytest.mark.parametrize(("lapses", "expected"), [("2026-09-21 14:13:20", "UNKNOWN"), ("2027-01-01 00:00:00", "PASS"),
+                                                  (None, "PASS")])
+def test_a_lapsed_spire_registration_gives_no_live_identity(tmp_path: Path, lapses: str | None, expected: str) -> None:
+    # the base estate's only credential is the agent's SVID: without it ID-02 has nothing to judge (UNKNOWN)
+    assert check(tmp_path, "ID-02", {"registration_expires_at": lapses}) == expected

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mcp_clearance.pipelines.base import BadRecord, LoadContext
+from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext
 
 MAX_LINE_BYTES = 16 * 1024 * 1024  # longer lines are quarantined, the rest of the file loads
 READ_LIMIT_BYTES = 64 * 1024 * 1024  # beyond this the reader gives up and the whole file is quarantined
@@ -64,6 +64,33 @@ def first_json_line(head: str) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+HEAD_LINES = 2000  # detection looks at most this many lines of the head
+
+
+def head_json_objects(head: str) -> list[dict[str, Any]]:
+    """The complete lines of the head that are JSON objects, in order; lines that do not parse are passed over.
+
+    Detection must survive a cut or corrupt first line, and logs that interleave other records (ToolHive writes
+    audit events among its ordinary log lines). When the head fills the whole sniffing window its last line may
+    be cut there, so it is left out.
+    """
+    lines = head.splitlines()
+    if len(head) >= SNIFF_BYTES and not head.endswith("\n"):
+        lines = lines[:-1]
+    objects = []
+    for line in lines[:HEAD_LINES]:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict):
+            objects.append(doc)
+    return objects
 
 
 def first_json_object(head: str) -> dict[str, Any] | None:

@@ -32,7 +32,9 @@ def load(ctx: LoadContext, path: Path) -> int:
     before = ctx.con.execute("SELECT count(*) FROM tool_calls").fetchone()[0]
     ctx.con.execute(
         """
-        INSERT INTO tool_calls
+        INSERT INTO tool_calls (event_id, occurred_at, source_format, server_name, tool_name, agent_identity,
+                                delegated_user, delegation_chain, target_resource, policy_decision, trace_id,
+                                correlation_id, outcome, source_file, source_line, mcp_method, error_code)
         WITH msgs AS (
             -- a session capture restarts request ids in every session: each `initialize` opens a new one, and a
             -- response answers the request with its id in the same session
@@ -47,8 +49,9 @@ def load(ctx: LoadContext, path: Path) -> int:
         ),
         responses AS (
             SELECT session, id, any_value(CASE WHEN (doc->'error') IS NOT NULL THEN 'error'
-                                      WHEN (doc->>'$.result.isError')::BOOLEAN THEN 'failure'
-                                      ELSE 'success' END) AS outcome
+                                      WHEN try_cast(doc->>'$.result.isError' AS BOOLEAN) THEN 'failure'
+                                      ELSE 'success' END) AS outcome,
+                   any_value(doc->>'$.error.code') AS error_code
             FROM msgs WHERE method IS NULL AND id IS NOT NULL GROUP BY session, id
         )
         SELECT
@@ -66,7 +69,9 @@ def load(ctx: LoadContext, path: Path) -> int:
             m.id,
             r.outcome,
             ?,
-            m.line_no
+            m.line_no,
+            'tools/call',
+            r.error_code
         FROM msgs AS m LEFT JOIN responses AS r USING (session, id)
         WHERE m.method = 'tools/call'
         """,

@@ -58,6 +58,8 @@ class Credential:
     revoked: bool | None = None
     active: bool | None = None
     scopes: list[str] | None = None
+    exposed: bool | None = None  # the vendor reports the key material exposed or compromised
+    registration_expires_at: datetime | None = None  # SPIRE: no SVID is issued after the registration lapses
 
     def __post_init__(self) -> None:
         if not self.credential_id:

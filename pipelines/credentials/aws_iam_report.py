@@ -10,8 +10,10 @@ or was ever used, and the console password (kind password) when `password_enable
 report holds no key ids, so credential_id is `<arn>#access_key_<n>` / `<arn>#password`. Access keys
 never expire on their own: expires_at and lifetime_s stay NULL and issued_at = last_rotated_at =
 `access_key_<n>_last_rotated`. A password expires at `password_next_rotation` when the password
-policy sets one. `N/A`, `no_information` and `not_supported` mean NULL. Signing certificates
-(`cert_<n>_*`) are not loaded: they serve only legacy SOAP APIs and the report lacks their expiry.
+policy sets one. `N/A`, `no_information` and `not_supported` mean NULL. The older layout without
+the last-used columns (`password_last_used`, `access_key_<n>_last_used_*`) loads with last_used_at
+NULL. Signing certificates (`cert_<n>_*`) are not loaded: they serve only legacy SOAP APIs and the
+report lacks their expiry.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ TIMES = (
     "access_key_1_last_rotated", "access_key_1_last_used_date",
     "access_key_2_last_rotated", "access_key_2_last_used_date",
 )
+# Columns the older report layout does not have (access-key last use was added to the report in 2015)
+LAST_USED = ("password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date")
 
 
 def detect(path: Path, head: str) -> bool:
@@ -44,16 +48,20 @@ def detect(path: Path, head: str) -> bool:
 
 
 def load(ctx: LoadContext, path: Path) -> int:
-    with csv_table(ctx, path, ("user", "arn", *FLAGS, *TIMES)) as table:
-        rows = _rows(table)
+    with csv_table(ctx, path, ("user", "arn", *FLAGS, *(c for c in TIMES if c not in LAST_USED))) as table:
+        present = {c for (c,) in ctx.con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()}
+        rows = _rows(table, present)
         quarantine_rows(ctx, path, rows)
         inserted = ctx.con.execute(_insert(rows), [ctx.relative(path)]).fetchone()
     return int(inserted[0]) if inserted else 0
 
 
-def _rows(table: str) -> str:
-    """The report's rows with sentinels as NULL, times parsed, and the first problem of each row."""
-    text = {c: sql_text(c, SENTINELS) for c in ("user", "arn", *FLAGS, *TIMES)}
+def _rows(table: str, present: set[str]) -> str:
+    """The report's rows with sentinels as NULL, times parsed, and the first problem of each row.
+
+    A last-used column the report's layout lacks reads as NULL.
+    """
+    text = {c: sql_text(c, SENTINELS) if c in present else "NULL::VARCHAR" for c in ("user", "arn", *FLAGS, *TIMES)}
     problems = ["WHEN \"user\" IS NULL OR arn IS NULL THEN 'row has no user or arn'"]
     problems += [f"WHEN {c} IS NOT NULL AND lower({c}) NOT IN ('true', 'false') THEN 'unparseable boolean in `{c}`'"
                  for c in FLAGS]

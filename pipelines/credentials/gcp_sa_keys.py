@@ -10,8 +10,11 @@ One credential per key: credential_id = the key id (last path segment), principa
 account e-mail from the path. USER_MANAGED keys are kind static_key; SYSTEM_MANAGED keys are held
 and rotated by Google (the agent never holds them) and are kind managed_key. issued_at =
 last_rotated_at = validAfterTime; expires_at = validBeforeTime, where `9999-12-31T23:59:59Z` means
-never (NULL). active = not `disabled` (omitted when false). `privateKeyData` (in create responses)
-is never read.
+never (NULL). active = not `disabled` (omitted when false). exposed = Google reports the private key
+exposed or compromised: `disableReason` SERVICE_ACCOUNT_KEY_DISABLE_REASON_EXPOSED / _COMPROMISE_DETECTED,
+or an `extendedStatus[].key` SERVICE_ACCOUNT_KEY_EXTENDED_STATUS_KEY_EXPOSED / _KEY_COMPROMISE_DETECTED
+(extended status stays for the key's lifetime, also after it is re-enabled). `privateKeyData` (in create
+responses) and `extendedStatus[].value` are never read.
 """
 
 from __future__ import annotations
@@ -50,4 +53,16 @@ def _key(ctx: LoadContext, record: dict[str, Any]) -> list[Credential]:
         expires_at=expiry(record.get("validBeforeTime"), "validBeforeTime"),
         last_rotated_at=issued,
         active=record.get("disabled") is not True,
+        exposed=_exposed(record),
     )]
+
+
+_EXPOSED = ("SERVICE_ACCOUNT_KEY_DISABLE_REASON_EXPOSED", "SERVICE_ACCOUNT_KEY_DISABLE_REASON_COMPROMISE_DETECTED",
+            "SERVICE_ACCOUNT_KEY_EXTENDED_STATUS_KEY_EXPOSED",
+            "SERVICE_ACCOUNT_KEY_EXTENDED_STATUS_KEY_COMPROMISE_DETECTED")
+
+
+def _exposed(record: dict[str, Any]) -> bool:
+    statuses = record.get("extendedStatus") if isinstance(record.get("extendedStatus"), list) else []
+    keys = [s.get("key") for s in statuses if isinstance(s, dict)]
+    return record.get("disableReason") in _EXPOSED or any(k in _EXPOSED for k in keys)

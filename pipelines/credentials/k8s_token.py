@@ -21,10 +21,23 @@ token is accepted until then. Without `warnafter`, lifetime_s = exp - iat.
 
 Legacy Secret-based tokens (no `exp`) → kind legacy_sa_token; they never expire (expires_at and
 lifetime_s NULL) and carry no issue time.
+
+`kubectl create token SA -o json` prints an authentication.k8s.io/v1 TokenRequest:
+
+    {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+     "metadata": {"name": "mcp-github", "namespace": "agents", "creationTimestamp": null},
+     "spec": {"audiences": ["https://kubernetes.default.svc.cluster.local"], "expirationSeconds": 3600, ...},
+     "status": {"token": "eyJ...", "expirationTimestamp": "2026-08-21T13:35:55Z"}}
+
+→ kind projected_token, expires_at = status.expirationTimestamp. The token is decoded (not verified)
+for `sub`, `iat` and `jti` and never stored; lifetime_s = exp - iat from the token, else
+spec.expirationSeconds (the lifetime the API server granted), and principal = `sub`, else
+system:serviceaccount:<metadata.namespace>:<metadata.name>.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +45,11 @@ from mcp_clearance.pipelines.base import BadRecord, LoadContext
 from mcp_clearance.pipelines.credentials._common import (
     Credential,
     expiry,
+    jwt_claims,
     load_json,
     mentions,
     record_id,
+    seconds,
     text,
     timestamp,
 )
@@ -48,7 +63,7 @@ SA_PREFIX = "system:serviceaccount:"
 
 def detect(path: Path, head: str) -> bool:
     return (mentions(head, "kubernetes.io") or f'"{LEGACY}' in head
-            or '"kubernetes/serviceaccount"' in head)
+            or '"kubernetes/serviceaccount"' in head or bool(re.search(r'"kind"\s*:\s*"TokenRequest"', head)))
 
 
 def load(ctx: LoadContext, path: Path) -> int:
@@ -56,6 +71,8 @@ def load(ctx: LoadContext, path: Path) -> int:
 
 
 def _credential(ctx: LoadContext, claims: dict[str, Any]) -> list[Credential]:
+    if claims.get("kind") == "TokenRequest":
+        return [_token_request(ctx, claims)]
     namespace, account = text(claims, f"{LEGACY}namespace"), text(claims, f"{LEGACY}service-account.name")
     subject = text(claims, "sub") or (f"{SA_PREFIX}{namespace}:{account}" if namespace and account else None)
     if not subject or not subject.startswith(SA_PREFIX):
@@ -81,3 +98,29 @@ def _credential(ctx: LoadContext, claims: dict[str, Any]) -> list[Credential]:
         expires_at=expiry(claims.get("exp"), "exp"),
         lifetime_s=intended,
     )]
+
+
+def _token_request(ctx: LoadContext, request: dict[str, Any]) -> Credential:
+    status = request.get("status") if isinstance(request.get("status"), dict) else {}
+    spec = request.get("spec") if isinstance(request.get("spec"), dict) else {}
+    metadata = request.get("metadata") if isinstance(request.get("metadata"), dict) else {}
+    token = status.get("token")
+    claims = (jwt_claims(token) if isinstance(token, str) else None) or {}
+    namespace, account = text(metadata, "namespace"), text(metadata, "name")
+    subject = text(claims, "sub") or (f"{SA_PREFIX}{namespace}:{account}" if namespace and account else None)
+    if not subject:
+        raise BadRecord("TokenRequest names no service account (`metadata.namespace` / `metadata.name`)")
+    expires = (expiry(status.get("expirationTimestamp"), "status.expirationTimestamp")
+               or expiry(claims.get("exp"), "exp"))
+    issued = timestamp(claims.get("iat"), "iat")
+    granted = seconds(spec.get("expirationSeconds"), "spec.expirationSeconds")
+    token_id = ctx.scanner.fingerprint(token) if isinstance(token, str) and token else None
+    return Credential(
+        credential_id=text(claims, "jti") or token_id or record_id(ctx, {"metadata": metadata, "status": {
+            "expirationTimestamp": status.get("expirationTimestamp")}}),
+        kind="projected_token",
+        principal=subject,
+        issued_at=issued,
+        expires_at=expires,
+        lifetime_s=None if issued and expires else granted,
+    )

@@ -21,7 +21,9 @@ An entry lets its workload fetch both SVID types, so it yields two rows with no 
 time (SVIDs are minted continuously): kind x509_svid with lifetime_s = the first non-zero of
 x509_svid_ttl and the deprecated `ttl`, else SPIRE's default 3600; kind jwt_svid with lifetime_s =
 jwt_svid_ttl, else the default 300. credential_id = `<entry id>#x509` / `#jwt`. The entry's own
-`expires_at` is when the registration lapses, not an SVID expiry, and is not read.
+`expires_at` (unix seconds, 0 = never) is when the registration lapses, not an SVID expiry: it goes to
+registration_expires_at, and an entry that lapsed before the as-of date gives the workload no live
+identity (the view agent_credentials leaves it out).
 
 A fetched JWT-SVID is decoded (not verified) for its claims and never stored: kind jwt_svid,
 credential_id = `jti` or the HMAC fingerprint of the token, issued_at = iat, expires_at = exp.
@@ -94,11 +96,13 @@ def _entry(ctx: LoadContext, entry: dict[str, Any]) -> list[Credential]:
     entry_id = text(entry, "id") or record_id(ctx, entry)
     x509 = seconds(entry.get("x509_svid_ttl"), "x509_svid_ttl") or seconds(entry.get("ttl"), "ttl")
     jwt = seconds(entry.get("jwt_svid_ttl"), "jwt_svid_ttl")
+    lapses = seconds(entry.get("expires_at"), "expires_at")
+    registration_expires_at = timestamp(lapses, "expires_at") if lapses else None
     return [
         Credential(credential_id=f"{entry_id}#x509", kind="x509_svid", principal=principal,
-                   lifetime_s=x509 or DEFAULT_X509_TTL),
+                   lifetime_s=x509 or DEFAULT_X509_TTL, registration_expires_at=registration_expires_at),
         Credential(credential_id=f"{entry_id}#jwt", kind="jwt_svid", principal=principal,
-                   lifetime_s=jwt or DEFAULT_JWT_TTL),
+                   lifetime_s=jwt or DEFAULT_JWT_TTL, registration_expires_at=registration_expires_at),
     ]
 
 
