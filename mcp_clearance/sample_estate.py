@@ -903,7 +903,8 @@ SCENARIOS: dict[str, Scenario] = {
     "legacy-erp": Scenario("BLOCKED", 1, ("ID-02", "ID-03", "ID-04", "SC-01", "SC-02", "SC-05", "SC-08",
                                           "SC-09", "AU-02", "AU-03", "AU-04", "AU-05", "AU-06"),
                            "everything at once: static keys, literal AWS keys and a database password in "
-                           "~/.claude.json, unpinned servers, an unannotated (so open-world) exec tool, only raw JSON-RPC captures (so no "
+                           "~/.claude.json, unpinned servers, an unannotated (so open-world) exec tool, only raw "
+                           "JSON-RPC captures (so no "
                            "recorded use shows whether its Kubernetes token ended with the task)", insufficient=True),
 }
 
@@ -2264,7 +2265,7 @@ def digest_chain(trail: str, periods: Sequence[tuple[datetime, datetime, Sequenc
                  sign: Callable[[bytes], str] | None = None) -> list[tuple[str, bytes, str]]:
     """CloudTrail digest files for `trail`, one per (start, end, log files) period, chained oldest first.
 
-    Each log file is (file name, uncompressed content). Returns (path under audit/cloudtrail/, gzipped digest,
+    Each log file is (file name, uncompressed content). Returns (path of the digest file, gzipped digest,
     signature hex) per digest, in the format of the AWS CloudTrail User Guide ("CloudTrail digest file
     structure"): logFiles[].hashValue is the SHA-256 of the uncompressed log file, previousDigestHashValue that
     of the uncompressed previous digest, and the signature is SHA256withRSA over the data-signing string the
@@ -2305,9 +2306,9 @@ def digest_chain(trail: str, periods: Sequence[tuple[datetime, datetime, Sequenc
 def write_cloudtrail_digests(out: Path) -> None:
     """Digest files for the strong sinks' trail over every CloudTrail log file written (one per day), and a
     three-day chain for the broken trail with its middle digest deleted."""
-    folder = out / "audit" / "cloudtrail"
+    logs, folder = out / "audit" / "cloudtrail", out / "audit"  # CloudTrail-Digest/ beside cloudtrail/, as in S3
     by_day: dict[str, list[tuple[str, bytes]]] = {}
-    for path in sorted(folder.glob(f"{AWS_ACCOUNT}_CloudTrail_*.json.gz")):
+    for path in sorted(logs.glob(f"{AWS_ACCOUNT}_CloudTrail_*.json.gz")):
         by_day.setdefault(path.name.split("_")[3][:8], []).append((path.name, gzip.decompress(path.read_bytes())))
     days = [datetime.strptime(day, "%Y%m%d").replace(tzinfo=UTC) for day in sorted(by_day)]
     periods = [(day, day + timedelta(days=1), by_day[f"{day:%Y%m%d}"]) for day in days]

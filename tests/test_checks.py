@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 import yaml
-from verdict_cases import build_estate
+from verdict_cases import build_estate, gates_passing_without_evidence
 
 from mcp_clearance.catalog import default_checks_dir, load_checks
 
@@ -42,6 +42,7 @@ def test_check_fixture(tmp_path: Path, check_id: str, case: dict[str, Any]) -> N
     con = build_estate(tmp_path, case)
     overall, rows = status(con, check_id)
     assert overall == case["expect"], rows
+    assert gates_passing_without_evidence(con) == []
     for result, resource, reason in rows:
         assert reason and resource, f"{check_id} returned a row without reason or resource"
         if result == "FAIL" and "reason_contains" in case:

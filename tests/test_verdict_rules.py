@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pytest
 import yaml
-from verdict_cases import FIXTURES, build_estate
+from verdict_cases import FIXTURES, build_estate, gates_passing_without_evidence
 
 from mcp_clearance import report
 
@@ -47,6 +47,7 @@ def test_verdict_fixture(tmp_path: Path, case: dict[str, Any]) -> None:
     got = {k: verdict[k] for k in VERDICT_COLUMNS if k in expect}
     got |= {gate: verdict[column] for gate, column in GATE_COLUMNS.items() if gate in expect}
     assert got == expect, verdict["reason"]
+    assert gates_passing_without_evidence(con) == []
     if "reason_contains" in case:
         assert case["reason_contains"] in verdict["reason"]
     if "tier_reason_contains" in case:
@@ -95,3 +96,103 @@ def test_the_fixtures_cover_every_numbered_rule() -> None:
     names = {p.stem for p in VERDICT_FIXTURES.glob("[a-z]*.yaml")}
     assert names >= {"sinks", "relief", "exceptions", "expiry", "tier_override", "tamper_evidence",
                      "stale_evidence", "tier_rules", "titles"}
+
+
+@pytest.mark.parametrize("removed", ["credentials", "tools", "tool_calls", "connector_servers"])
+@pytest.mark.parametrize("case_id", ["expiry-exception_expiring_on_the_as_of_date_still_applies",
+                                     "tier_rules-low_severity_unused_grant_is_advisory_at_tier_4",
+                                     "tamper_evidence-verified_digests_clear_tier_1"])
+def test_removing_one_kind_of_evidence_leaves_its_gate_unproven(tmp_path: Path, case_id: str, removed: str) -> None:
+    # every verdict fixture asserts the same in test_verdict_fixture, every check fixture in tests/test_checks.py,
+    # the sample in test_no_gate_passes_without_its_evidence_in_the_sample; here cleared estates lose one family
+    case = next(p.values[0] for p in verdict_cases() if p.id == case_id)
+    con = build(tmp_path, {**case, "rows": {**case.get("rows", {}), removed: []}})
+    assert gates_passing_without_evidence(con) == []
+    gate = {"credentials": "identity_gate", "tools": "scope_gate", "tool_calls": "audit_gate"}.get(removed)
+    verdict = shop_verdict(con)
+    assert verdict["verdict"] == "BLOCKED" and verdict["verdict_after_risk"] == "BLOCKED"
+    if gate:
+        assert verdict[gate] == "UNKNOWN"
+
+
+def test_no_gate_passes_without_its_evidence_in_the_sample(sample_db: Path) -> None:
+    con = report.open_database(sample_db)
+    assert gates_passing_without_evidence(con) == []
+    # and the sample does have systems without each kind of evidence, so the assertion was tested
+    missing = con.execute("SELECT count(*) FROM system_audit_freshness WHERE events_in_window = 0").fetchone()[0]
+    assert missing > 0
+
+
+def _digest_estate(tmp_path: Path, *, tamper_log: bool = False, drop_middle: bool = False,
+                   export_signatures: bool = True, bad_signature: bool = False) -> list[dict[str, Any]]:
+    """A CloudTrail trail with three daily digests over real log files, loaded by the real audit pipeline."""
+    import gzip
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    from mcp_clearance.pipelines import audit
+    from mcp_clearance.pipelines.base import LoadContext, load_family
+    from mcp_clearance.sample_estate import digest_chain
+    from mcp_clearance.secrets import SecretScanner
+    from mcp_clearance.store import create_schema
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    folder = tmp_path / "audit" / "cloudtrail"
+    folder.mkdir(parents=True)
+    periods = []
+    for day in range(3):
+        start = datetime(2026, 11, 17, tzinfo=UTC) + timedelta(days=day)
+        name = f"111122223333_CloudTrail_eu-west-1_{start:%Y%m%dT%H%MZ}_{day:016x}.json.gz"
+        content = json.dumps({"Records": [{"eventVersion": "1.09", "eventSource": "s3.amazonaws.com",
+                                           "eventName": "GetObject", "eventTime": f"{start:%Y-%m-%dT%H:%M:%SZ}",
+                                           "eventID": f"e-{day}"}]}).encode()
+        periods.append((start, start + timedelta(days=1), [(name, content)]))
+        (folder / name).write_bytes(gzip.compress(content if not (tamper_log and day == 0) else content + b" "))
+    chain = digest_chain("audit-trail", periods, sign=lambda data: key.sign(data, padding.PKCS1v15(),
+                                                                           hashes.SHA256()).hex())
+    for n, (relative, data, signature) in enumerate(chain):
+        if drop_middle and n == 1:
+            continue
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_bytes(data)
+        if export_signatures:
+            (folder / (relative + ".sig")).write_text(("00" + signature[2:]) if bad_signature and n == 2 else signature)
+    if export_signatures:
+        (folder / "cloudtrail-eu-west-1.pem").write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    con = duckdb.connect()
+    create_schema(con)
+    ctx = LoadContext(con=con, estate_root=tmp_path, scanner=SecretScanner(b"k" * 32))
+    load_family(ctx, "audit", audit, tmp_path / "audit")
+    assert ctx.quarantined == [], ctx.quarantined
+    assert con.execute("SELECT count(*) FROM target_events").fetchone()[0] == 3  # the logs still load as CloudTrail
+    return report.rows(con, "SELECT * FROM audit_digests ORDER BY digest_file")
+
+
+def test_cloudtrail_digests_verify_log_hashes_chain_and_signatures(tmp_path: Path) -> None:
+    digests = _digest_estate(tmp_path)
+    assert [(d["status"], d["signature"], d["log_files_checked"]) for d in digests] == [("verified", "verified", 1)] * 3
+    assert {d["trail_name"] for d in digests} == {"audit-trail"}
+
+
+def test_a_changed_log_file_contradicts_its_digest_naming_the_file(tmp_path: Path) -> None:
+    digests = _digest_estate(tmp_path, tamper_log=True)
+    assert [d["status"] for d in digests] == ["contradicted", "verified", "verified"]
+    assert "20261117T0000Z_0000000000000000.json.gz: hash value doesn't match" in digests[0]["problem"]
+
+
+def test_a_missing_digest_is_a_gap_in_the_chain(tmp_path: Path) -> None:
+    digests = _digest_estate(tmp_path, drop_middle=True)
+    assert [d["status"] for d in digests] == ["verified", "contradicted"]
+    assert "gap in the digest chain: previous digest" in digests[1]["problem"]
+    assert "20261119T000000Z.json.gz is missing" in digests[1]["problem"]
+
+
+def test_signatures_not_exported_are_not_checked_and_bad_ones_contradict(tmp_path: Path) -> None:
+    unsigned = _digest_estate(tmp_path / "unsigned", export_signatures=False)
+    assert [(d["status"], d["signature"]) for d in unsigned] == [("verified", "not_checked")] * 3
+    forged = _digest_estate(tmp_path / "forged", bad_signature=True)
+    assert forged[2]["signature"] == "invalid" and forged[2]["status"] == "contradicted"
+    assert "signature verification failed" in forged[2]["problem"]

@@ -65,3 +65,21 @@ def build_estate(tmp_path: Path, case: dict[str, Any], checks_dir: Path | None =
         ctx.insert_rows(table, [{column: row.get(column) for column in sorted(columns)} for row in expanded])
     evaluate(con, run_id="test", as_of=BASE["as_of"], published_at=date(2026, 11, 20), checks_dir=checks_dir)
     return con
+
+
+def gates_passing_without_evidence(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(system, gate) pairs that PASS (raw or after risk) although the evidence the gate rests on is missing:
+    credentials for identity, tool listings for scope, audit events in the review window for audit, and
+    connector configs for any gate."""
+    return con.execute("""
+        SELECT g.system_id, g.gate
+        FROM gate_results AS g
+        JOIN system_evidence AS e USING (system_id)
+        LEFT JOIN system_audit_freshness AS f USING (system_id)
+        WHERE (g.status = 'PASS' OR g.status_after_risk = 'PASS')
+          AND ((g.gate = 'identity' AND NOT list_contains(e.evidence_present, 'credentials'))
+            OR (g.gate = 'scope' AND NOT list_contains(e.evidence_present, 'tools'))
+            OR (g.gate = 'audit' AND coalesce(f.events_in_window, 0) = 0)
+            OR NOT list_contains(e.evidence_present, 'connectors'))
+        ORDER BY 1, 2
+    """).fetchall()
