@@ -167,8 +167,7 @@ def render_markdown(con: duckdb.DuckDBPyConnection) -> str:
     ]
     if report["policy_deviations"]:
         out += ["## Policy changed from the defaults", ""]
-        out += _md_table(report["policy_deviations"], ["tier", "threshold", "default_value", "policy_value",
-                                                       "direction", "system_id", "detail"])
+        out += [f"- {deviation_text(d)}" for d in report["policy_deviations"]]
         out.append("")
     out += ["## Verdicts", ""]
     out += _md_table(report["systems"], ["system_id", "business_unit", "derived_tier", "effective_tier",

@@ -86,7 +86,7 @@ def _assert_deviation_in_every_report(con: duckdb.DuckDBPyConnection, expected: 
     sentence = report.deviation_text(matching[0])
     assert any(d == matching[0] for d in json.loads(report.render(con, "json"))["policy_deviations"])
     assert sentence in report.render(con, "csv")
-    assert sentence.replace("|", "\\|") in report.render(con, "markdown")
+    assert f"- {sentence}" in report.render(con, "markdown")
     sarif = json.loads(report.render(con, "sarif"))
     assert any(sentence in r["message"]["text"] for r in sarif["runs"][0]["results"]
                if r["ruleId"] == "policy-deviation")
