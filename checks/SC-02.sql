@@ -6,7 +6,7 @@
 WITH tools AS (
     SELECT DISTINCT t.system_id, t.server_name, t.tool_name, t.is_write, t.is_destructive, t.listing_file,
            p.tier, p.write_tools
-    FROM system_tools AS t JOIN system_policy AS p USING (system_id)
+    FROM tools_in_scope AS t JOIN system_policy AS p USING (system_id)
 ),
 unlisted AS (
     SELECT DISTINCT sc.system_id, sc.connector_ref, sc.server_name, sc.source_file, p.tier, p.write_tools

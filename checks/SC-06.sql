@@ -1,6 +1,7 @@
 -- SC-06 Granted tools are used. One row per tool granted to an agent on the system: FAIL when the
 -- audit trail shows no call to it in the review window (the grant is wider than the task). When no
--- audit event reaches the system at all, use cannot be judged and the row is UNKNOWN.
+-- audit event reaches the system in the window (none at all, or only stale ones), use cannot be judged
+-- and the row is UNKNOWN.
 WITH granted AS (
     SELECT DISTINCT system_id, server_name, tool_name, listing_file FROM system_tools
 ),
@@ -15,8 +16,7 @@ SELECT
     g.system_id,
     'tool:' || g.server_name || '/' || g.tool_name AS resource,
     CASE WHEN a.system_id IS NULL THEN 'UNKNOWN' WHEN u.calls IS NULL THEN 'FAIL' ELSE 'PASS' END AS status,
-    CASE WHEN a.system_id IS NULL THEN 'no audit events reach ' || g.system_id || ', so use of '
-              || g.tool_name || ' cannot be judged'
+    CASE WHEN a.system_id IS NULL THEN f.stale_reason || ', so use of ' || g.tool_name || ' cannot be judged'
          WHEN u.calls IS NULL THEN 'tool ' || g.tool_name || ' on ' || g.server_name
               || ' is granted but was not called in the review window'
          ELSE 'tool ' || g.tool_name || ' on ' || g.server_name || ' was called ' || u.calls || ' time(s)' END AS reason,
@@ -26,3 +26,4 @@ SELECT
 FROM granted AS g
 LEFT JOIN used AS u USING (system_id, server_name, tool_name)
 LEFT JOIN audited AS a USING (system_id)
+LEFT JOIN system_audit_freshness AS f USING (system_id)

@@ -20,7 +20,15 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from mcp_clearance.estate import InputError, Strict, node_line, read_yaml, validate_mapping
+from mcp_clearance.estate import (
+    DEFAULT_THRESHOLDS,
+    InputError,
+    Strict,
+    Thresholds,
+    node_line,
+    read_yaml,
+    validate_mapping,
+)
 
 Gate = Literal["identity", "scope", "audit"]
 Severity = Literal["critical", "high", "medium", "low"]
@@ -209,8 +217,36 @@ def _anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
+RULES_FILE = "RULES.md"  # the verdict rules, beside the checks; the thresholds table is filled in from the defaults
+
+
+def _threshold_table() -> list[str]:
+    """The shipped per-tier thresholds, from the same defaults the evaluation uses."""
+    def shown(name: str, value: object) -> str:
+        if value is None:
+            return "not required" if name == "target_linkage" else "—"
+        if isinstance(value, tuple):
+            return ", ".join(map(str, value)) or "none"
+        if isinstance(value, float):
+            return f"{value * 100:g} %"
+        return str(value)
+
+    names = list(Thresholds.__dataclass_fields__)
+    lines = ["| threshold | " + " | ".join(f"tier {t}" for t in DEFAULT_THRESHOLDS) + " |",
+             "| --- |" + " --- |" * len(DEFAULT_THRESHOLDS)]
+    for name in names:
+        lines.append(f"| `{name}` | " + " | ".join(shown(name, getattr(t, name)) for t in DEFAULT_THRESHOLDS.values())
+                     + " |")
+    return lines
+
+
+def render_rules() -> str:
+    text = (default_checks_dir() / RULES_FILE).read_text()
+    return text.replace("TIER_THRESHOLDS_TABLE", "\n".join(_threshold_table())).rstrip("\n")
+
+
 def render_check_docs(checks: dict[str, CheckMeta], frameworks: list[Framework]) -> str:
-    """The check catalog as Markdown: a summary, every check in full, and framework coverage."""
+    """The check catalog as Markdown: the verdict rules, a summary, every check in full, and framework coverage."""
     ordered = sorted(checks.values(), key=lambda c: (GATES.index(c.gate), c.id))
     maps: dict[str, list[str]] = {c.id: [] for c in ordered}
     for framework in frameworks:
@@ -227,6 +263,10 @@ def render_check_docs(checks: dict[str, CheckMeta], frameworks: list[Framework])
         "Every check returns `PASS`, `FAIL`, `UNKNOWN` or `NOT_APPLICABLE` per system and resource. Missing "
         "evidence is `UNKNOWN`, never `PASS`. Thresholds (lifetimes, coverage, retention) come from the tier "
         "policy, not from the check.",
+        "",
+        render_rules(),
+        "",
+        "## Checks",
         "",
         "| id | gate | severity | effort | title |",
         "| --- | --- | --- | --- | --- |",
@@ -247,7 +287,8 @@ def render_check_docs(checks: dict[str, CheckMeta], frameworks: list[Framework])
                 f"- Fails when: {c.fails_when}",
             ]
             if c.read_only_relief:
-                out.append("- Read-only relief: a failure is lifted when the agent is held to read-only tools")
+                out.append("- Read-only relief: a failure is lifted when the check, re-evaluated over the agent's "
+                           "read-only tools alone, passes")
             out += ["", f"Rationale: {c.rationale.strip()}", "", f"Remediation: {c.remediation.strip()}", ""]
             out += ["Frameworks:", "", *(f"- {m}" for m in maps[c.id] or ["none"])]
             if c.references:

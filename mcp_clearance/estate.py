@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -79,6 +79,8 @@ class System(Strict):
     data_classes: list[DataClass] = Field(min_length=1)
     tier: Literal[1, 2, 3, 4] | None = None
     tier_reason: Text | None = None
+    # who accepted a tier lower than the derived one; a lowering without it is not applied
+    tier_approver: Text | None = None
     approved_servers: list[ApprovedServer] = []
     log_sinks: list[LogSink] = []
 
@@ -160,6 +162,11 @@ class TierPolicy(Strict):
     target_linkage: Percent | None = None
     target_linkage_required: bool | None = None
     retention_days: Days | None = None
+    # verified: only a verified hash chain / signature clears AU-05; declared: an append-only, hash-chained sink
+    # declaration is enough
+    tamper_evidence: Literal["verified", "declared"] | None = None
+    # failing checks of these severities are advisory at this tier: shown, but they hold no gate
+    advisory_severities: list[Literal["critical", "high", "medium", "low"]] | None = None
 
 
 class Policy(Strict):
@@ -181,20 +188,36 @@ class Thresholds:
     user_coverage: float
     target_linkage: float | None  # None: not required
     retention_days: int
+    tamper_evidence: str = "declared"  # verified | declared
+    advisory_severities: tuple[str, ...] = ()
+    # policy-wide settings, repeated per tier so that every loosened value is a deviation of the tier it loosens
+    review_window_days: int = 30
+    task_credential_grace_s: int = 3600
+    remediation_sla_days: int = 30
 
 
-DEFAULT_THRESHOLDS: dict[int, Thresholds] = {
-    1: Thresholds(3600, False, None, "exception_only", 0.999, 0.999, 0.99, 365),
-    2: Thresholds(86400, False, None, "exception_only", 0.99, 0.99, 0.95, 180),
-    3: Thresholds(7 * 86400, True, 30, "allowlisted", 0.95, 0.95, 0.80, 90),
-    4: Thresholds(90 * 86400, True, 90, "allowlisted", 0.90, 0.90, None, 30),
-}
 DEFAULT_SLA_DAYS = {1: 7, 2: 14, 3: 30, 4: 60}
+DEFAULT_THRESHOLDS: dict[int, Thresholds] = {
+    1: Thresholds(3600, False, None, "exception_only", 0.999, 0.999, 0.99, 365, "verified", (),
+                  remediation_sla_days=DEFAULT_SLA_DAYS[1]),
+    2: Thresholds(86400, False, None, "exception_only", 0.99, 0.99, 0.95, 180, "declared", (),
+                  remediation_sla_days=DEFAULT_SLA_DAYS[2]),
+    3: Thresholds(7 * 86400, True, 30, "allowlisted", 0.95, 0.95, 0.80, 90, "declared", (),
+                  remediation_sla_days=DEFAULT_SLA_DAYS[3]),
+    4: Thresholds(90 * 86400, True, 90, "allowlisted", 0.90, 0.90, None, 30, "declared", ("low",),
+                  remediation_sla_days=DEFAULT_SLA_DAYS[4]),
+}
+SEVERITY_ORDER = ("critical", "high", "medium", "low")
 
 
 def effective_thresholds(policy: Policy) -> dict[int, Thresholds]:
     result = {}
-    for tier, default in DEFAULT_THRESHOLDS.items():
+    for tier, shipped in DEFAULT_THRESHOLDS.items():
+        default = replace(
+            shipped, review_window_days=policy.review_window_days,
+            task_credential_grace_s=parse_duration(policy.task_credential_grace),
+            remediation_sla_days=policy.remediation_sla_days.get(tier, shipped.remediation_sla_days),  # type: ignore[call-overload]
+        )
         override = policy.tiers.get(tier)  # type: ignore[call-overload]
         if override is None:
             result[tier] = default
@@ -217,6 +240,12 @@ def effective_thresholds(policy: Policy) -> dict[int, Thresholds]:
             user_coverage=default.user_coverage if override.user_coverage is None else override.user_coverage / 100,
             target_linkage=linkage,
             retention_days=default.retention_days if override.retention_days is None else override.retention_days,
+            tamper_evidence=override.tamper_evidence or default.tamper_evidence,
+            advisory_severities=(default.advisory_severities if override.advisory_severities is None else tuple(
+                s for s in SEVERITY_ORDER if s in override.advisory_severities)),
+            review_window_days=default.review_window_days,
+            task_credential_grace_s=default.task_credential_grace_s,
+            remediation_sla_days=default.remediation_sla_days,
         )
     return result
 
@@ -234,6 +263,10 @@ def policy_deviations(thresholds: dict[int, Thresholds]) -> Iterator[tuple[int, 
                 looser = bool(new)
             elif name == "write_tools":
                 looser = new == "allowlisted"
+            elif name == "tamper_evidence":
+                looser = new == "declared"
+            elif name == "advisory_severities":
+                looser = not set(new) <= set(old)  # a severity that no longer holds a gate
             elif old is None or new is None:
                 # a None threshold means "not required" (linkage) or "not allowed" (rotation days)
                 looser = new is None if name == "target_linkage" else old is None
@@ -241,7 +274,11 @@ def policy_deviations(thresholds: dict[int, Thresholds]) -> Iterator[tuple[int, 
                 looser = new < old
             else:
                 looser = new > old
-            yield tier, name, str(old), str(new), "looser" if looser else "stricter"
+            yield tier, name, _shown(old), _shown(new), "looser" if looser else "stricter"
+
+
+def _shown(value: object) -> str:
+    return (", ".join(map(str, value)) or "none") if isinstance(value, tuple) else str(value)
 
 
 # exceptions.yaml and remediation.yaml -------------------------------------------------------------

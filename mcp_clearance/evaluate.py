@@ -104,6 +104,26 @@ def _run_check(con: duckdb.DuckDBPyConnection, check_id: str, sql: str) -> str |
     return None
 
 
+def _run_relief(con: duckdb.DuckDBPyConnection, check_id: str, sql: str) -> None:
+    """Re-evaluate a relievable check over the agents' read-only tools alone (view tools_in_scope).
+
+    A re-run that cannot run relieves nothing: every system gets an UNKNOWN relief result.
+    """
+    body = sql.strip().rstrip(";")
+    con.execute("UPDATE relief_scope SET read_only_tools = true")
+    try:
+        con.execute(
+            "INSERT INTO relief_results SELECT ?, system_id, coalesce(resource, system_id), "
+            "CASE WHEN status IN ('PASS', 'FAIL', 'UNKNOWN', 'NOT_APPLICABLE') THEN status ELSE 'UNKNOWN' END, "
+            f"reason FROM ({body}) AS r", [check_id])
+    except duckdb.Error as exc:
+        con.execute("DELETE FROM relief_results WHERE check_id = ?", [check_id])
+        con.execute("INSERT INTO relief_results SELECT ?, system_id, system_id, 'UNKNOWN', ? FROM systems",
+                    [check_id, f"the read-only re-evaluation failed: {str(exc).splitlines()[0]}"])
+    finally:
+        con.execute("UPDATE relief_scope SET read_only_tools = false")
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, *, run_id: str, as_of: object, published_at: object,
              checks_dir: Path | None = None, frameworks_dir: Path | None = None) -> None:
     """Evaluate the evidence already loaded in `con` and create the named views."""
@@ -125,15 +145,20 @@ def evaluate(con: duckdb.DuckDBPyConnection, *, run_id: str, as_of: object, publ
                 "md5(? || '|' || system_id || '|' || system_id) FROM systems",
                 [check_id, failure, check_id],
             )
+        elif checks[check_id].read_only_relief:
+            _run_relief(con, check_id, sql)
     # fail closed: a system a check said nothing about is UNKNOWN for that check, never silently passed
     con.execute("""
         INSERT INTO check_results
         SELECT c.check_id, s.system_id, s.system_id, 'UNKNOWN',
-               'no evidence for this check on ' || s.system_id || coalesce(' (missing: ' || array_to_string(
-                   list_filter(c.evidence, lambda x: NOT list_contains(e.evidence_present, x)), ', ') || ')', ''),
+               'no evidence for this check on ' || s.system_id || coalesce(' (missing: ' || nullif(array_to_string(
+                   list_filter(c.evidence, lambda x: NOT list_contains(e.evidence_present, x)), ', '), '') || ')', '')
+               || CASE WHEN list_contains(c.evidence, 'audit') AND f.stale_reason IS NOT NULL
+                       THEN ': ' || f.stale_reason ELSE '' END,
                NULL, NULL, NULL, md5(c.check_id || '|' || s.system_id || '|' || s.system_id)
         FROM check_catalog AS c CROSS JOIN systems AS s
         LEFT JOIN system_evidence AS e USING (system_id)
+        LEFT JOIN system_audit_freshness AS f USING (system_id)
         WHERE NOT EXISTS (SELECT 1 FROM check_results AS r WHERE r.check_id = c.check_id AND r.system_id = s.system_id)
     """)
     # a query that returns anything but the four statuses has not proven anything

@@ -73,3 +73,19 @@ CREATE TABLE verdict_history (
     verdict       VARCHAR NOT NULL,
     verdict_after_risk VARCHAR NOT NULL
 );
+
+-- Read-only relief (checks marked read_only_relief): each such check is evaluated a second time with
+-- `read_only_tools` true, so that the view tools_in_scope holds only the agents' read-only tools.
+-- Its failure is relieved only when that second evaluation passes.
+CREATE TABLE relief_scope (
+    read_only_tools BOOLEAN NOT NULL
+);
+INSERT INTO relief_scope VALUES (false);
+
+CREATE TABLE relief_results (
+    check_id      VARCHAR NOT NULL,
+    system_id     VARCHAR NOT NULL,
+    resource      VARCHAR NOT NULL,
+    status        VARCHAR NOT NULL,    -- the check's status over the read-only tools alone
+    reason        VARCHAR NOT NULL
+);

@@ -23,6 +23,16 @@ REPORT_FORMATS = ("json", "csv", "markdown", "sarif")
 STAGES = {"blocked": 0, "read-only": 1, "cleared": 2}
 VERDICT_STAGE = {"BLOCKED": 0, "READ_ONLY": 1, "CLEARED": 2}
 SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+POLICY_DEVIATION_RULE: dict[str, Any] = {
+    "id": "policy-deviation",
+    "name": "PolicyDeviation",
+    "shortDescription": {"text": "A threshold or tier judged less strictly than the shipped defaults"},
+    "fullDescription": {"text": "policy.yaml loosened a tier threshold, or inventory.yaml lowered a system's "
+                                "derived tier; the verdicts are judged against the loosened value."},
+    "help": {"text": "Confirm the deviation is intended and approved, or restore the default."},
+    "properties": {"tags": ["mcp", "policy"]},
+    "defaultConfiguration": {"level": "warning"},
+}
 
 
 class DatabaseProblem(Exception):
@@ -134,16 +144,34 @@ def build_report(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "systems": systems,
         "findings": _clean(rows(con, "SELECT finding_id, check_id, gate, severity, title, system_id, tier, resource, "
                                      "status, reason, observed, expected, evidence, suppressed, exception_id, "
+                                     "exceptions_not_applied, relief_reason, "
                                      "first_seen, due, overdue, ticket FROM findings "
                                      "WHERE status IN ('FAIL', 'UNKNOWN') ORDER BY system_id, check_id, resource")),
         "exceptions": _clean(rows(con, "SELECT * FROM exceptions_audit ORDER BY exception_id")),
     }
 
 
+def deviation_text(d: dict[str, Any]) -> str:
+    """One sentence per policy deviation, the same in every report format."""
+    what = d["detail"] or (f"{d['threshold']} at tier {d['tier']}: {d['default_value']} (default) -> "
+                           f"{d['policy_value']}")
+    return f"policy deviation ({d['direction']}): {what}"
+
+
 def render_csv(con: duckdb.DuckDBPyConnection) -> str:
-    records = _clean(rows(con, "SELECT * EXCLUDE (remediation) FROM findings ORDER BY system_id, check_id, resource"))
+    """Findings, then one row per policy deviation (record_type tells them apart)."""
+    records = [{"record_type": "finding", **r} for r in _clean(rows(
+        con, "SELECT * EXCLUDE (remediation) FROM findings ORDER BY system_id, check_id, resource"))]
+    fieldnames = list(records[0]) if records else ["record_type", "finding_id", "check_id", "system_id", "tier",
+                                                   "resource", "status", "reason", "observed", "expected",
+                                                   "evidence"]
+    for d in _clean(rows(con, "SELECT * FROM policy_deviation_report")):
+        records.append({"record_type": "policy_deviation", "check_id": None, "system_id": d["system_id"],
+                        "tier": d["tier"], "resource": d["threshold"], "status": d["direction"],
+                        "reason": deviation_text(d), "observed": d["policy_value"], "expected": d["default_value"],
+                        "evidence": d["source_file"]})
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else ["finding_id"])
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames, restval="")
     writer.writeheader()
     for record in records:
         writer.writerow({k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in record.items()})
@@ -174,11 +202,11 @@ def render_markdown(con: duckdb.DuckDBPyConnection) -> str:
     ]
     if report["policy_deviations"]:
         out += ["## Policy changed from the defaults", ""]
-        out += _md_table(report["policy_deviations"], ["tier", "threshold", "default_value", "policy_value",
-                                                       "direction"])
+        out += [f"- {deviation_text(d)}" for d in report["policy_deviations"]]
         out.append("")
     out += ["## Verdicts", ""]
-    out += _md_table(report["systems"], ["system_id", "business_unit", "tier", "tier_reason", "verdict",
+    out += _md_table(report["systems"], ["system_id", "business_unit", "derived_tier", "effective_tier",
+                                         "tier_reason", "verdict",
                                          "verdict_after_risk", "identity_gate", "scope_gate", "audit_gate", "reason"])
     out += ["", "## Path to clearance", ""]
     for system in report["systems"]:
@@ -191,8 +219,8 @@ def render_markdown(con: duckdb.DuckDBPyConnection) -> str:
                        f"{step['effort']}): {step['remediation']}")
         out.append("")
     out += ["## Findings", ""]
-    out += _md_table(report["findings"], ["system_id", "check_id", "severity", "status", "resource", "reason",
-                                          "suppressed"])
+    out += _md_table(report["findings"], ["system_id", "check_id", "title", "severity", "status", "resource",
+                                          "reason", "suppressed"])
     out += ["", "## Exceptions", ""]
     out += _md_table(report["exceptions"], ["exception_id", "check_id", "system_id", "state", "state_reason",
                                             "expires"])
@@ -240,6 +268,19 @@ def render_sarif(con: duckdb.DuckDBPyConnection) -> str:
             result["suppressions"] = [{"kind": "external", "status": "accepted",
                                        "justification": f"exception {f['exception_id']}"}]
         results.append(result)
+    # a policy deviation judges systems less strictly than the defaults: a result of its own, never hidden
+    for d in rows(con, "SELECT * FROM policy_deviation_report WHERE direction <> 'stricter'"):
+        results.append({
+            "ruleId": POLICY_DEVIATION_RULE["id"],
+            "ruleIndex": len(rules),
+            "level": "warning",
+            "kind": "review",
+            "message": {"text": (f"[{d['system_id']}] " if d["system_id"] else "") + deviation_text(d)},
+            "properties": {"tier": d["tier"], "threshold": d["threshold"], "default": d["default_value"],
+                           "policy": d["policy_value"], "direction": d["direction"], "system": d["system_id"]},
+            "locations": _location(d["source_file"]),
+        })
+    rules.append(POLICY_DEVIATION_RULE)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -271,12 +312,20 @@ def check_system(con: duckdb.DuckDBPyConnection, system_id: str, require: str,
         known = ", ".join(r["system_id"] for r in rows(con, "SELECT system_id FROM verdicts ORDER BY 1 LIMIT 10"))
         return False, [f"unknown system {system_id!r} (known: {known}, ...)"]
     verdict = found[0]["verdict_after_risk" if after_risk else "verdict"]
+    tier = _tier_text(found[0])
     if VERDICT_STAGE[verdict] >= STAGES[require]:
-        return True, [f"{system_id} is {verdict} (tier {found[0]['tier']}); {require} required"]
-    reasons = [f"{system_id} is {verdict} (tier {found[0]['tier']}); {require} required: {found[0]['reason']}"]
+        return True, [f"{system_id} is {verdict} ({tier}); {require} required"]
+    reasons = [f"{system_id} is {verdict} ({tier}); {require} required: {found[0]['reason']}"]
     for step in rows(con, "SELECT * FROM path_to_clearance WHERE system_id = ? ORDER BY step", [system_id]):
         reasons.append(f"  {step['check_id']} {step['title']} ({step['status']}): {step['remediation']}")
     return False, reasons
+
+
+def _tier_text(verdict: dict[str, Any]) -> str:
+    """'tier 2', or 'tier 3, derived tier 1' when an override moved it."""
+    if verdict["derived_tier"] != verdict["effective_tier"]:
+        return f"tier {verdict['effective_tier']}, derived tier {verdict['derived_tier']}"
+    return f"tier {verdict['effective_tier']}"
 
 
 def write(text: str, output: Path | None) -> None:

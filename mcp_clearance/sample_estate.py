@@ -30,7 +30,7 @@ import string
 import tempfile
 import uuid
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -226,6 +226,7 @@ class SystemSpec:
     sinks: tuple[Sink, ...]
     tier: int | None = None
     tier_reason: str | None = None
+    tier_approver: str | None = None  # who accepted a tier lower than the derived one
 
 
 @dataclass(frozen=True)
@@ -275,9 +276,14 @@ def image(name: str, digest_seed: str, *, env: tuple[tuple[str, Value], ...] = (
     return Stdio("docker", ("run", "-i", "--rm", *passthrough, f"{name}@sha256:{digest}"), env)
 
 
+DIGEST_TRAIL = "siem-worm"  # the strong sinks are this CloudTrail trail: its digest files verify its log files
+BROKEN_DIGEST_TRAIL = "ops-trail"  # a trail whose digest chain has a gap (one digest file deleted)
+DIGEST_BUCKET = "acme-cloudtrail-logs"
+
+
 def strong_sinks(tier: int) -> tuple[Sink, ...]:
     """A WORM sink with a hash chain, kept comfortably past the tier's retention."""
-    return (Sink("siem-worm", True, True, {1: 400, 2: 200, 3: 120, 4: 45}[tier]),)
+    return (Sink(DIGEST_TRAIL, True, True, {1: 400, 2: 200, 3: 120, 4: 45}[tier]),)
 
 
 def spiffe() -> Cred:
@@ -714,7 +720,7 @@ def catalogue(as_of: date) -> list[SystemSpec]:
                       event=("secretsmanager", "GetSecretValue")),
                 ), service=("s3", "acme-runbooks")),
             )),),
-            Audit("toolhive", weight=2), strong_sinks(1)),
+            Audit("toolhive", weight=2), (Sink(BROKEN_DIGEST_TRAIL, True, True, 400),)),
         SystemSpec(
             "oss-insights", "Open-source insights", "Engineering", "open-source", email("mei.tanaka"),
             "production", ("internal", "public"),
@@ -728,7 +734,8 @@ def catalogue(as_of: date) -> list[SystemSpec]:
                 )),
             )),),
             Audit("toolhive", weight=5, linked=False), strong_sinks(4),
-            tier=4, tier_reason="reaches only public repositories; 'internal' covers repository metadata"),
+            tier=4, tier_reason="reaches only public repositories; 'internal' covers repository metadata",
+            tier_approver=email("priya.raman")),
         SystemSpec(
             "docs-portal", "Developer docs portal", "Marketing", "web", email("emma.wilson"),
             "production", ("public",),
@@ -859,8 +866,10 @@ SCENARIOS: dict[str, Scenario] = {
     "service-catalog": Scenario("CLEARED", 3, (), "SPIFFE identity; gateway logging switched on 2026-10-20"),
     "onboarding-portal": Scenario("READ_ONLY", 2, ("SC-02",), "staging system whose agent can update onboarding "
                                   "tasks: cleared read-only"),
-    "crm-accounts": Scenario("READ_ONLY", 1, ("SC-02", "SC-05"), "reads customer data and can send email "
-                             "(a dangerous chain); the literal OpenAI key became a reference on 2026-10-12"),
+    "crm-accounts": Scenario("READ_ONLY", 2, ("SC-02", "SC-05"), "reads customer data and can send email "
+                             "(a dangerous chain, relieved: without the write tool send_email no chain is left; "
+                             "tier 2: an allowlisted, non-destructive write in production does not raise the "
+                             "tier); the literal OpenAI key became a reference on 2026-10-12"),
     "inventory-planning": Scenario("READ_ONLY", 1, ("SC-02",), "write tools covered by a valid exception: "
                                    "CLEARED after accepted risk"),
     "ci-pipeline": Scenario("BLOCKED", 3, ("ID-01",), "two agents run under one Kubernetes service account"),
@@ -870,16 +879,19 @@ SCENARIOS: dict[str, Scenario] = {
                                "on 2026-11-16 (a new problem)"),
     "ops-monitoring": Scenario("BLOCKED", 3, ("ID-04", "ID-07", "SC-01"), "Windsurf config with a literal bearer "
                                "header and a token in the URL"),
-    "sales-ops": Scenario("BLOCKED", 2, ("ID-04", "ID-07", "SC-01", "SC-10"), "Cline config with a literal OpenAI "
-                          "key and JWT bearer header; a shadow server added on 2026-11-03"),
+    "sales-ops": Scenario("BLOCKED", 2, ("ID-04", "ID-07", "SC-01", "SC-05", "SC-10"), "Cline config with a literal "
+                          "OpenAI key and JWT bearer header; a shadow server added on 2026-11-03; the read-only, "
+                          "open-world enrich_lead is a sink beside sensitive reads (not relieved)"),
     "partner-api": Scenario("BLOCKED", 2, (), "the Entra credential export stopped arriving on 2026-11-15",
                             insufficient=True),
     "customer-360": Scenario("BLOCKED", 2, ("SC-07",), "calls to a tool outside the grant, denied by policy"),
     "finance-reporting": Scenario("BLOCKED", 2, ("SC-08",), "OTLP spans carry no policy decision"),
-    "devops-runbooks": Scenario("BLOCKED", 1, ("SC-03",), "a read_secret tool reaches the secrets store "
-                                "(tier raised to 1 by that reach)"),
+    "devops-runbooks": Scenario("BLOCKED", 1, ("SC-03", "AU-05"), "a read_secret tool reaches the secrets store "
+                                "(tier raised to 1 by that reach); a digest file is missing from its CloudTrail "
+                                "digest chain, so its tamper evidence is contradicted"),
     "oss-insights": Scenario("BLOCKED", 4, ("SC-04",), "fine-grained PAT with administration:write on all "
-                             "repositories"),
+                             "repositories; its tier is lowered from the derived 3 to 4 with an approver, which "
+                             "every report lists as a policy deviation"),
     "docs-portal": Scenario("BLOCKED", 4, ("SC-09",), "server launched with `npx -y` and no version"),
     "it-helpdesk": Scenario("BLOCKED", 3, ("AU-01", "SC-06"), "the knowledge-base connector writes no audit "
                             "events (so its tools also show as unused)"),
@@ -888,10 +900,11 @@ SCENARIOS: dict[str, Scenario] = {
     "people-directory": Scenario("BLOCKED", 2, ("AU-05",), "audit sink is neither append-only nor hash-chained"),
     "wellness-programs": Scenario("BLOCKED", 2, ("AU-06",), "audit sink keeps 90 days; tier 2 needs 180"),
     "treasury-payments": Scenario("BLOCKED", 1, (), "no audit logs at all", insufficient=True),
-    "legacy-erp": Scenario("BLOCKED", 1, ("ID-02", "ID-03", "ID-04", "SC-01", "SC-02", "SC-08", "SC-09",
-                                          "AU-02", "AU-03", "AU-04", "AU-05", "AU-06"),
+    "legacy-erp": Scenario("BLOCKED", 1, ("ID-02", "ID-03", "ID-04", "SC-01", "SC-02", "SC-05", "SC-08",
+                                          "SC-09", "AU-02", "AU-03", "AU-04", "AU-05", "AU-06"),
                            "everything at once: static keys, literal AWS keys and a database password in "
-                           "~/.claude.json, unpinned servers, an exec tool, only raw JSON-RPC captures (so no "
+                           "~/.claude.json, unpinned servers, an unannotated (so open-world) exec tool, only raw "
+                           "JSON-RPC captures (so no "
                            "recorded use shows whether its Kubernetes token ended with the task)", insufficient=True),
 }
 
@@ -1701,6 +1714,8 @@ def render_inventory(specs: Sequence[SystemSpec], as_of: date, seed: int) -> dic
         if spec.tier is not None:
             entry["tier"] = spec.tier
             entry["tier_reason"] = spec.tier_reason
+            if spec.tier_approver is not None:
+                entry["tier_approver"] = spec.tier_approver
         approved = []
         for connector in spec.connectors:
             for server in connector.servers:
@@ -2239,6 +2254,74 @@ def _write_cloudtrail(con: duckdb.DuckDBPyConnection, copier: GzipCopier, out: P
             copier.copy(CT_FILE_SQL.format(first=first, last=last), out / "audit" / "cloudtrail" / name)
 
 
+def _gz_bytes(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as handle:  # no timestamp, no name: same bytes
+        handle.write(data)
+    return buffer.getvalue()
+
+
+def digest_chain(trail: str, periods: Sequence[tuple[datetime, datetime, Sequence[tuple[str, bytes]]]], *,
+                 sign: Callable[[bytes], str] | None = None) -> list[tuple[str, bytes, str]]:
+    """CloudTrail digest files for `trail`, one per (start, end, log files) period, chained oldest first.
+
+    Each log file is (file name, uncompressed content). Returns (path of the digest file, gzipped digest,
+    signature hex) per digest, in the format of the AWS CloudTrail User Guide ("CloudTrail digest file
+    structure"): logFiles[].hashValue is the SHA-256 of the uncompressed log file, previousDigestHashValue that
+    of the uncompressed previous digest, and the signature is SHA256withRSA over the data-signing string the
+    AWS CLI's validate-logs builds. Without `sign` the signature is a stand-in (the chain still carries it).
+    """
+    out: list[tuple[str, bytes, str]] = []
+    previous: tuple[str, bytes, str] | None = None
+    for start, end, logs in periods:
+        folder = f"{AWS_REGION}/{end:%Y/%m/%d}"
+        name = f"{AWS_ACCOUNT}_CloudTrail-Digest_{AWS_REGION}_{trail}_{AWS_REGION}_{end:%Y%m%dT%H%M%SZ}.json.gz"
+        key = f"AWSLogs/{AWS_ACCOUNT}/CloudTrail-Digest/{folder}/{name}"
+        document = {
+            "awsAccountId": AWS_ACCOUNT, "digestStartTime": _iso(start), "digestEndTime": _iso(end),
+            "digestS3Bucket": DIGEST_BUCKET, "digestS3Object": key,
+            "digestPublicKeyFingerprint": hashlib.md5(f"{trail}-key".encode()).hexdigest(),
+            "digestSignatureAlgorithm": "SHA256withRSA",
+            "newestEventTime": _iso(end), "oldestEventTime": _iso(start),
+            "previousDigestS3Bucket": DIGEST_BUCKET if previous else None,
+            "previousDigestS3Object": previous[0] if previous else None,
+            "previousDigestHashValue": hashlib.sha256(previous[1]).hexdigest() if previous else None,
+            "previousDigestHashAlgorithm": "SHA-256" if previous else None,
+            "previousDigestSignature": previous[2] if previous else None,
+            "logFiles": [{"s3Bucket": DIGEST_BUCKET,
+                          "s3Object": f"AWSLogs/{AWS_ACCOUNT}/CloudTrail/{AWS_REGION}/{start:%Y/%m/%d}/{log_name}",
+                          "hashValue": hashlib.sha256(content).hexdigest(), "hashAlgorithm": "SHA-256",
+                          "newestEventTime": _iso(end), "oldestEventTime": _iso(start)}
+                         for log_name, content in logs],
+        }
+        content = json.dumps(document, indent=2).encode()
+        signed = (f"{document['digestEndTime']}\n{DIGEST_BUCKET}/{key}\n{hashlib.sha256(content).hexdigest()}\n"
+                  f"{document['previousDigestSignature'] or 'null'}").encode()
+        signature = sign(signed) if sign else hashlib.sha512(signed).hexdigest() * 4
+        out.append((f"CloudTrail-Digest/{folder}/{name}", _gz_bytes(content), signature))
+        previous = (key, content, signature)
+    return out
+
+
+def write_cloudtrail_digests(out: Path) -> None:
+    """Digest files for the strong sinks' trail over every CloudTrail log file written (one per day), and a
+    three-day chain for the broken trail with its middle digest deleted."""
+    logs, folder = out / "audit" / "cloudtrail", out / "audit"  # CloudTrail-Digest/ beside cloudtrail/, as in S3
+    by_day: dict[str, list[tuple[str, bytes]]] = {}
+    for path in sorted(logs.glob(f"{AWS_ACCOUNT}_CloudTrail_*.json.gz")):
+        by_day.setdefault(path.name.split("_")[3][:8], []).append((path.name, gzip.decompress(path.read_bytes())))
+    days = [datetime.strptime(day, "%Y%m%d").replace(tzinfo=UTC) for day in sorted(by_day)]
+    periods = [(day, day + timedelta(days=1), by_day[f"{day:%Y%m%d}"]) for day in days]
+    for relative, data, _ in digest_chain(DIGEST_TRAIL, periods):
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_bytes(data)
+    broken = digest_chain(BROKEN_DIGEST_TRAIL, [(day, day + timedelta(days=1), []) for day in days[-3:]])
+    for n, (relative, data, _) in enumerate(broken):
+        if n != 1 or len(broken) < 3:  # the deleted digest: the next one's previousDigestS3Object names it
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_bytes(data)
+
+
 # -- the whole estate -----------------------------------------------------------------------------
 
 GENERATED = ("inventory.yaml", "policy.yaml", "exceptions.yaml", "remediation.yaml", "README.md", "SCENARIOS.md",
@@ -2276,6 +2359,7 @@ def generate(out: Path, *, systems: int = DEFAULT_SYSTEMS, events: int = DEFAULT
     for relative, text in render_credentials(specs, as_of, seed).items():
         (_write_gz if relative.endswith(".gz") else _write)(out / relative, text)
     write_audit(out, specs, as_of, events, seed)
+    write_cloudtrail_digests(out)
     _write(out / "SCENARIOS.md", render_scenarios(specs))
     _write(out / "README.md", render_readme(specs, as_of, events, seed))
 

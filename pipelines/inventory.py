@@ -14,7 +14,6 @@ import duckdb
 import yaml
 
 from mcp_clearance.estate import (
-    DEFAULT_SLA_DAYS,
     EXCEPTIONS_FILE,
     INVENTORY_FILE,
     POLICY_FILE,
@@ -28,7 +27,6 @@ from mcp_clearance.estate import (
     Ticket,
     effective_thresholds,
     node_line,
-    parse_duration,
     policy_deviations,
     read_yaml,
     validate_mapping,
@@ -127,7 +125,8 @@ def _load_inventory(ctx: LoadContext, path: Path) -> list[InputError]:
     ctx.insert_rows("systems", [
         {"system_id": s.id, "name": s.name, "owner": s.owner, "team": s.team, "business_unit": s.business_unit,
          "environment": s.environment, "data_classes": list(s.data_classes), "tier_override": s.tier,
-         "tier_override_reason": s.tier_reason, "source_file": relative, "source_line": line}
+         "tier_override_reason": s.tier_reason, "tier_approver": s.tier_approver, "source_file": relative,
+         "source_line": line}
         for s, line in systems
     ])
     ctx.insert_rows("approved_servers", [
@@ -180,9 +179,9 @@ def _load_policy(ctx: LoadContext, path: Path, use_file: bool = True) -> list[In
          "static_secrets_allowed": t.static_secrets_allowed, "static_rotation_days": t.static_rotation_days,
          "write_tools": t.write_tools, "agent_coverage": t.agent_coverage, "user_coverage": t.user_coverage,
          "target_linkage": t.target_linkage, "retention_days": t.retention_days,
-         "review_window_days": policy.review_window_days,
-         "task_credential_grace_s": parse_duration(policy.task_credential_grace),
-         "remediation_sla_days": policy.remediation_sla_days.get(tier, DEFAULT_SLA_DAYS[tier]),  # type: ignore[call-overload]
+         "review_window_days": t.review_window_days, "task_credential_grace_s": t.task_credential_grace_s,
+         "remediation_sla_days": t.remediation_sla_days, "tamper_evidence": t.tamper_evidence,
+         "advisory_severities": list(t.advisory_severities),
          "source_file": relative}
         for tier, t in thresholds.items()
     ])

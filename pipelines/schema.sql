@@ -15,6 +15,7 @@ CREATE TABLE systems (
     data_classes   VARCHAR[] NOT NULL,
     tier_override  INTEGER,          -- 1..4, NULL when the tier is derived
     tier_override_reason VARCHAR,
+    tier_approver  VARCHAR,          -- who accepted an override that lowers the derived tier
     source_file    VARCHAR NOT NULL,
     source_line    INTEGER
 );
@@ -78,6 +79,8 @@ CREATE TABLE policy_thresholds (
     review_window_days         INTEGER NOT NULL,
     task_credential_grace_s    BIGINT NOT NULL,
     remediation_sla_days       INTEGER NOT NULL,  -- days a failing finding may stay open
+    tamper_evidence            VARCHAR NOT NULL DEFAULT 'verified',  -- verified | declared: what clears AU-05
+    advisory_severities        VARCHAR[] NOT NULL DEFAULT [],        -- failing severities that hold no gate
     source_file                VARCHAR NOT NULL
 );
 
@@ -180,6 +183,7 @@ CREATE TABLE tools (
     destructive_hint BOOLEAN,
     idempotent_hint  BOOLEAN,
     open_world_hint  BOOLEAN,
+    input_arguments  VARCHAR[],        -- property names of the tool's inputSchema
     source_file      VARCHAR NOT NULL
 );
 
@@ -249,6 +253,21 @@ CREATE TABLE target_events (
     identity_store_arn VARCHAR,        -- where on_behalf_of is defined (identity store, else the issuer)
     error_code      VARCHAR,           -- AccessDenied, ThrottlingException, ...
     outcome         VARCHAR            -- success | denied | error
+);
+
+-- CloudTrail log file integrity validation: one row per digest file, with what was verified.
+-- trail_name is the trail in the digest's file name; a log sink in inventory.yaml with that name is
+-- judged by these rows (AU-05).
+CREATE TABLE audit_digests (
+    digest_file     VARCHAR NOT NULL,  -- estate-relative path of the digest file
+    trail_name      VARCHAR NOT NULL,
+    digest_end_time TIMESTAMP,
+    log_files_listed INTEGER NOT NULL,
+    log_files_checked INTEGER NOT NULL, -- listed log files present in the estate, hash compared
+    status          VARCHAR NOT NULL,  -- verified | contradicted
+    problem         VARCHAR,           -- what does not verify, naming the file
+    signature       VARCHAR NOT NULL,  -- verified | invalid | not_checked
+    source_file     VARCHAR NOT NULL
 );
 
 -- Provenance -----------------------------------------------------------------------------------

@@ -91,6 +91,7 @@ def _rows(ctx: LoadContext, path: Path, text: str, tools: list[Any]) -> list[dic
             "title": ctx.scanner.redact_text(title) if isinstance(title, str) else None,
             "description": ctx.scanner.redact_text(description) if isinstance(description, str) else None,
             **{column: _hint(annotations.get(key)) for column, key in HINTS.items()},
+            "input_arguments": _arguments(tool.get("inputSchema")),
             "source_file": source,
         })
     return rows
@@ -103,6 +104,11 @@ def _problem(tool: Any, seen: set[str]) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return "tool has no `name`"
     return "duplicate tool name in this listing" if name in seen else None
+
+
+def _arguments(schema: Any) -> list[str] | None:
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return sorted(str(name) for name in properties) if isinstance(properties, dict) else None
 
 
 def _hint(value: Any) -> bool | None:

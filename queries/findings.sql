@@ -1,17 +1,24 @@
 -- Every check result of the current run with its metadata, the exception that accepts it (an
--- exception suppresses FAIL results only, between its created and expires dates: unknown evidence
--- cannot be accepted away), its remediation ticket and due date.
+-- exception suppresses FAIL results only, and only when exception_validity says it applies: valid,
+-- created on or before the as-of date and expiring on or after it; unknown evidence cannot be
+-- accepted away), the exceptions that name it but do not apply and why, its remediation ticket and
+-- due date.
 CREATE OR REPLACE VIEW findings AS
 WITH ctx AS (SELECT as_of FROM run_context),
-accepted AS (
-    SELECT r.finding_id, min(e.exception_id) AS exception_id
+named AS (
+    SELECT r.finding_id, e.exception_id, e.applies, e.validity_reason
     FROM check_results AS r
-    JOIN exceptions AS e
+    JOIN exception_validity AS e
       ON e.check_id = r.check_id AND e.system_id = r.system_id
      AND (e.resource IS NULL OR e.resource = r.resource)
-    CROSS JOIN ctx
-    WHERE r.status = 'FAIL' AND e.created <= ctx.as_of AND ctx.as_of < e.expires
-    GROUP BY r.finding_id
+    WHERE r.status = 'FAIL'
+),
+accepted AS (
+    SELECT finding_id,
+           min(exception_id) FILTER (WHERE applies) AS exception_id,
+           string_agg('exception ' || exception_id || ' ' || validity_reason, '; ' ORDER BY exception_id)
+               FILTER (WHERE NOT applies) AS exceptions_not_applied
+    FROM named GROUP BY finding_id
 ),
 first_seen AS (
     SELECT finding_id, min(h.as_of) AS first_seen
@@ -39,8 +46,10 @@ SELECT
     c.remediation,
     c.effort,
     c.read_only_relief,
+    CASE WHEN r.status = 'FAIL' THEN rl.relief_reason END AS relief_reason,
     a.exception_id IS NOT NULL AS suppressed,
     a.exception_id,
+    a.exceptions_not_applied,
     CASE WHEN r.status = 'FAIL' THEN coalesce(f.first_seen, ctx.as_of) END AS first_seen,
     CASE WHEN r.status = 'FAIL' THEN ctx.as_of - coalesce(f.first_seen, ctx.as_of) END AS age_days,
     k.ticket,
@@ -55,6 +64,7 @@ JOIN check_catalog AS c USING (check_id)
 JOIN systems AS s USING (system_id)
 JOIN system_tiers AS t USING (system_id)
 LEFT JOIN accepted AS a USING (finding_id)
+LEFT JOIN check_relief AS rl ON rl.check_id = r.check_id AND rl.system_id = r.system_id
 LEFT JOIN first_seen AS f USING (finding_id)
 LEFT JOIN policy_thresholds AS sla ON sla.tier = t.tier
 LEFT JOIN (

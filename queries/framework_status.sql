@@ -19,7 +19,10 @@ per_system AS (
 )
 SELECT
     r.framework_id, r.framework_name, r.group_attribute, r.group_value, r.requirement_id, r.title, r.position,
-    coalesce(r.checks, []) AS checks, coalesce(r.strengths, []) AS strengths,
+    coalesce(r.checks, []) AS checks,
+    -- written "check AU-02" wherever a person reads them, never mistaken for NIST SP 800-53 AU-2
+    list_transform(coalesce(r.checks, []), lambda c: 'check ' || c) AS check_labels,
+    coalesce(r.strengths, []) AS strengths,
     CASE WHEN list_contains(r.strengths, 'full') THEN 'full' WHEN len(r.strengths) > 0 THEN 'partial' END AS strength,
     sy.system_id,
     CASE

@@ -1,7 +1,8 @@
 -- For each system not cleared: the failing and unknown checks whose fix moves it to the next
 -- stage (BLOCKED -> READ_ONLY -> CLEARED), with remediation text and effort, easiest first.
 -- To reach READ_ONLY every identity and audit check and every scope check except those relieved by
--- read-only operation must pass; to reach CLEARED everything must pass.
+-- read-only operation (re-evaluated over the read-only tools, it passes) must pass; to reach CLEARED
+-- everything must pass. Advisory failures (the tier's advisory_severities) hold no stage.
 CREATE OR REPLACE VIEW path_to_clearance AS
 SELECT
     v.system_id,
@@ -25,5 +26,5 @@ FROM verdicts AS v
 JOIN system_check_status AS s USING (system_id)
 JOIN check_catalog AS c USING (check_id)
 WHERE v.verdict <> 'CLEARED'
-  AND s.status IN ('FAIL', 'UNKNOWN')
-  AND (v.verdict = 'READ_ONLY' OR s.gate <> 'scope' OR NOT s.read_only_relief);
+  AND (s.status = 'UNKNOWN' OR (s.status = 'FAIL' AND NOT s.advisory))
+  AND (v.verdict = 'READ_ONLY' OR NOT s.relieved_by_read_only);

@@ -1,9 +1,26 @@
--- What each listed tool can do, from its MCP annotations and its name.
+-- What each listed tool can do, from its MCP annotations, its name and its input arguments.
 -- Annotations are hints a server declares about itself, so a risky verb in the name counts too:
 -- a tool is read-only only when it says so AND nothing in its name says otherwise.
+-- A sink (is_sink, also is_egress) is a tool that can reach arbitrary external destinations, judged
+-- by what it can reach and not by its read/write hint (a GET carries data out in its URL):
+-- open-world (openWorldHint true, or no openWorldHint: MCP's default is true), a destination
+-- argument in its inputSchema (url, uri, host, endpoint, webhook, recipient, to, cc, bcc, email),
+-- or a sending verb in its name.
 CREATE OR REPLACE VIEW tool_capabilities AS
 WITH named AS (
-    SELECT *, lower(tool_name) AS n FROM tools
+    SELECT *, lower(tool_name) AS n,
+           list_filter(coalesce(input_arguments, []), lambda a: regexp_matches(lower(a),
+               '^((to|cc|bcc|recipients?|emails?|email_address(es)?|url|urls|uri|host|hostname|endpoint|webhook)'
+               || '|.*_(url|uri|host|hostname|endpoint|webhook|email|recipients?)|(webhook|callback|endpoint)_.*)$'))
+               AS destination_arguments
+    FROM tools
+),
+judged AS (
+    SELECT *,
+           coalesce(open_world_hint, true) AS is_open_world,
+           regexp_matches(n, '(^|_)(send|email|mail|post_message|webhook|http_request|upload|publish|share|tweet)($|_)')
+               AS sends_by_name
+    FROM named
 )
 SELECT
     server_name,
@@ -21,10 +38,17 @@ SELECT
     regexp_matches(n, '(secret|vault|credential|password|private_key|api_key|(^|_)token($|_))') AS reaches_secrets,
     regexp_matches(n, '(payment|(^|_)pay($|_)|refund|transfer|payout|invoice|charge|ledger_post|wire)') AS is_financial,
     regexp_matches(n, '(admin|(^|_)iam($|_)|role|permission|grant|sudo|policy|user_create|create_user)') AS is_admin,
-    -- sends data out: a sending verb, or a write into the open world
-    regexp_matches(n, '(^|_)(send|email|mail|post_message|webhook|http_request|upload|publish|share|tweet)($|_)')
-        OR (coalesce(open_world_hint, false) AND NOT coalesce(read_only_hint, false)) AS is_egress,
+    is_open_world,
+    destination_arguments,
+    is_open_world OR len(destination_arguments) > 0 OR sends_by_name AS is_sink,
+    is_open_world OR len(destination_arguments) > 0 OR sends_by_name AS is_egress,
+    array_to_string(list_filter([
+        CASE WHEN open_world_hint THEN 'open-world (openWorldHint true)'
+             WHEN open_world_hint IS NULL THEN 'open-world (no openWorldHint; MCP default true)' END,
+        CASE WHEN len(destination_arguments) > 0
+             THEN 'takes a destination argument (' || array_to_string(destination_arguments, ', ') || ')' END,
+        CASE WHEN sends_by_name THEN 'sends by name' END], lambda x: x IS NOT NULL), '; ') AS sink_reason,
     regexp_matches(n, '(exec|shell|run_command|execute|eval)') AS is_exec,
     regexp_matches(n, '(^|_)(read|get|list|search|query|describe|fetch|find|show|view|select|lookup|browse|download)($|_)') AS reads_data,
     source_file
-FROM named;
+FROM judged;

@@ -1,7 +1,8 @@
 -- The answer per system (BLUEPRINT.md): CLEARED when all three gates pass at its tier; READ_ONLY
 -- when identity and audit pass and scope passes once the agent is held to read-only tools;
 -- otherwise BLOCKED. Missing evidence blocks with the reason "insufficient evidence".
--- verdict_after_risk applies accepted exceptions; the raw verdict is always beside it.
+-- verdict_after_risk applies accepted exceptions (exception_validity); the raw verdict is always
+-- beside it. `tier` is the effective tier (derived_tier and effective_tier are both shown).
 CREATE OR REPLACE VIEW verdicts AS
 WITH g AS (
     SELECT
@@ -18,10 +19,16 @@ WITH g AS (
     FROM gate_results GROUP BY system_id
 ),
 blockers AS (
+    -- checks are named by id and title wherever a person reads them ("ID-02 Agent authenticates ...")
     SELECT system_id,
-           list_sort(list(check_id) FILTER (WHERE status = 'FAIL')) AS failing_checks,
+           list_sort(list(check_id) FILTER (WHERE status = 'FAIL' AND NOT advisory)) AS failing_checks,
            list_sort(list(check_id) FILTER (WHERE status = 'UNKNOWN')) AS unknown_checks,
-           list_sort(list(check_id) FILTER (WHERE status_after_risk = 'FAIL')) AS failing_checks_after_risk
+           list_sort(list(check_id) FILTER (WHERE status_after_risk = 'FAIL' AND NOT advisory))
+               AS failing_checks_after_risk,
+           list_sort(list(check_id) FILTER (WHERE status = 'FAIL' AND advisory)) AS advisory_checks,
+           list_sort(list(check_id || ' ' || title) FILTER (WHERE status = 'FAIL' AND NOT advisory)) AS failing_named,
+           list_sort(list(check_id || ' ' || title) FILTER (WHERE status = 'UNKNOWN')) AS unknown_named,
+           list_sort(list(check_id || ' ' || title) FILTER (WHERE status = 'FAIL' AND advisory)) AS advisory_named
     FROM system_check_status GROUP BY system_id
 ),
 judged AS (
@@ -51,17 +58,21 @@ SELECT
     s.environment,
     t.tier,
     t.tier_reason,
+    t.derived_tier,
+    t.effective_tier,
+    t.tier_override_status,
     coalesce(j.verdict, 'BLOCKED') AS verdict,
     coalesce(j.verdict_after_risk, 'BLOCKED') AS verdict_after_risk,
     CASE
         WHEN coalesce(j.verdict, 'BLOCKED') = 'CLEARED' THEN 'all three gates pass at tier ' || t.tier
-        WHEN j.verdict = 'READ_ONLY' THEN 'write access not cleared: ' || array_to_string(b.failing_checks, ', ')
+        WHEN j.verdict = 'READ_ONLY' THEN 'write access not cleared: ' || array_to_string(b.failing_named, ', ')
         WHEN len(b.failing_checks) > 0 AND len(b.unknown_checks) > 0 THEN
-            'failing ' || array_to_string(b.failing_checks, ', ')
-            || '; insufficient evidence for ' || array_to_string(b.unknown_checks, ', ')
-        WHEN len(b.failing_checks) > 0 THEN 'failing ' || array_to_string(b.failing_checks, ', ')
-        ELSE 'insufficient evidence: ' || coalesce(array_to_string(b.unknown_checks, ', '), 'no checks ran')
-    END AS reason,
+            'failing ' || array_to_string(b.failing_named, ', ')
+            || '; insufficient evidence for ' || array_to_string(b.unknown_named, ', ')
+        WHEN len(b.failing_checks) > 0 THEN 'failing ' || array_to_string(b.failing_named, ', ')
+        ELSE 'insufficient evidence: ' || coalesce(array_to_string(b.unknown_named, ', '), 'no checks ran')
+    END || CASE WHEN len(b.advisory_checks) > 0 THEN '; advisory at tier ' || t.tier || ' (holds no gate): '
+                                                     || array_to_string(b.advisory_named, ', ') ELSE '' END AS reason,
     coalesce(len(b.unknown_checks), 0) > 0 AS insufficient_evidence,
     coalesce(j.identity, 'UNKNOWN') AS identity_gate,
     coalesce(j.scope, 'UNKNOWN') AS scope_gate,
@@ -69,6 +80,7 @@ SELECT
     coalesce(b.failing_checks, []) AS failing_checks,
     coalesce(b.unknown_checks, []) AS unknown_checks,
     coalesce(b.failing_checks_after_risk, []) AS failing_checks_after_risk,
+    coalesce(b.advisory_checks, []) AS advisory_checks,
     coalesce(j.coverage, 0) AS coverage
 FROM systems AS s
 JOIN system_tiers AS t USING (system_id)

@@ -25,6 +25,7 @@ from mcp_clearance.catalog import (
     mapping_problems,
     missing_queries,
     render_check_docs,
+    render_rules,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -281,6 +282,22 @@ def test_read_only_relief_is_for_scope_checks_only(tmp_path: Path) -> None:
 def test_read_only_relief_marks_the_checks_read_only_tools_neutralize(checks: dict[str, CheckMeta]) -> None:
     # write tools and exfiltration chains need a non-read-only tool; everything else is not lifted
     assert sorted(c.id for c in checks.values() if c.read_only_relief) == ["SC-02", "SC-05"]
+
+
+def test_relievable_checks_read_their_tools_from_tools_in_scope(checks: dict[str, CheckMeta]) -> None:
+    # relief re-evaluates the check's SQL over the read-only tools; a query reading system_tools directly would
+    # judge the same tools twice and never be relieved
+    for check in (c for c in checks.values() if c.read_only_relief):
+        sql = (default_checks_dir() / f"{check.id}.sql").read_text()
+        assert "tools_in_scope" in sql and "FROM system_tools" not in sql, check.id
+
+
+def test_the_rules_page_states_every_verdict_rule() -> None:
+    text = render_rules()
+    for heading in ("Tier derivation", "Sinks (SC-05", "Read-only relief", "Exceptions and the after-risk verdict",
+                    "Expiry:", "Overrides.", "Tamper evidence (AU-05)", "Severity per tier", "Stale evidence"):
+        assert heading in text, heading
+    assert "TIER_THRESHOLDS_TABLE" not in text and "| `tamper_evidence` | verified | declared |" in text
 
 
 def test_every_bad_file_is_reported_at_once(tmp_path: Path) -> None:

@@ -7,24 +7,17 @@ tables the pipelines fill (pipelines/schema.sql), and then the real evaluation r
 
 from __future__ import annotations
 
-import copy
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 import yaml
+from verdict_cases import build_estate, gates_passing_without_evidence
 
 from mcp_clearance.catalog import default_checks_dir, load_checks
-from mcp_clearance.evaluate import evaluate
-from mcp_clearance.pipelines import inventory
-from mcp_clearance.pipelines.base import LoadContext
-from mcp_clearance.secrets import SecretScanner
-from mcp_clearance.store import create_schema
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
-BASE = yaml.safe_load((FIXTURES / "_base.yaml").read_text())
 CHECK_IDS = sorted(load_checks(default_checks_dir()))
 
 
@@ -34,38 +27,6 @@ def fixture_cases() -> list[Any]:
         for name, case in yaml.safe_load(path.read_text()).items():
             cases.append(pytest.param(path.stem, case, id=f"{path.stem}-{name}"))
     return cases
-
-
-def build_estate(tmp_path: Path, case: dict[str, Any], checks_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """The base estate changed as the case says, loaded and evaluated."""
-    estate = tmp_path / "estate"
-    estate.mkdir()
-    inv = copy.deepcopy(BASE["inventory"])
-    inv["systems"][0].update(case.get("system", {}))
-    for key in ("agents", "connectors"):
-        if key in case:
-            inv[key] = case[key]
-    (estate / "inventory.yaml").write_text(yaml.safe_dump(inv))
-    if "policy" in case:
-        (estate / "policy.yaml").write_text(yaml.safe_dump(case["policy"]))
-    con = duckdb.connect()
-    create_schema(con)
-    ctx = LoadContext(con=con, estate_root=estate, scanner=SecretScanner(b"k" * 32))
-    assert inventory.load(ctx, estate) == [], "the fixture's inventory or policy is invalid"
-    rows = {**BASE["rows"], **case.get("rows", {})}
-    for table, table_rows in rows.items():
-        expanded = []
-        for n, row in enumerate(table_rows):
-            row = dict(row)
-            for copy_no in range(row.pop("repeat", 1)):
-                full = {**BASE["defaults"][table], **row}
-                if table in ("tool_calls", "target_events") and "event_id" not in row:
-                    full["event_id"] = f"{full['event_id']}-{n}-{copy_no}"
-                expanded.append(full)
-        columns = {column for row in expanded for column in row}  # rows of one table may set different columns
-        ctx.insert_rows(table, [{column: row.get(column) for column in sorted(columns)} for row in expanded])
-    evaluate(con, run_id="test", as_of=BASE["as_of"], published_at=date(2026, 11, 20), checks_dir=checks_dir)
-    return con
 
 
 def status(con: duckdb.DuckDBPyConnection, check_id: str) -> tuple[str, list[tuple[str, str, str]]]:
@@ -81,6 +42,7 @@ def test_check_fixture(tmp_path: Path, check_id: str, case: dict[str, Any]) -> N
     con = build_estate(tmp_path, case)
     overall, rows = status(con, check_id)
     assert overall == case["expect"], rows
+    assert gates_passing_without_evidence(con) == []
     for result, resource, reason in rows:
         assert reason and resource, f"{check_id} returned a row without reason or resource"
         if result == "FAIL" and "reason_contains" in case:

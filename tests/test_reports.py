@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -61,8 +63,26 @@ def test_json_and_csv_reports_match_the_views(con: duckdb.DuckDBPyConnection) ->
     assert len(data["systems"]) == data["summary"]["systems"]
     blocked = [s for s in data["systems"] if s["verdict"] == "BLOCKED"]
     assert blocked and all(s["path_to_clearance"] for s in blocked)
-    csv_text = report.render(con, "csv")
-    assert csv_text.count("\n") - 1 == con.execute("SELECT count(*) FROM findings").fetchone()[0]
+    records = list(csv.DictReader(io.StringIO(report.render(con, "csv"))))
+    kinds = [r["record_type"] for r in records]
+    assert kinds.count("finding") == con.execute("SELECT count(*) FROM findings").fetchone()[0]
+    # every policy deviation (loosened thresholds, the approved tier lowering of the sample) is a row too
+    deviations = [r for r in records if r["record_type"] == "policy_deviation"]
+    assert len(deviations) == con.execute("SELECT count(*) FROM policy_deviation_report").fetchone()[0]
+    assert any(r["system_id"] == "oss-insights" and r["resource"] == "tier" and r["status"] == "looser"
+               for r in deviations)
+    assert any(d["threshold"] == "remediation_sla_days" for d in data["policy_deviations"])
+
+
+def test_sarif_and_markdown_list_every_policy_deviation(con: duckdb.DuckDBPyConnection) -> None:
+    deviations = report.rows(con, "SELECT * FROM policy_deviation_report WHERE direction <> 'stricter'")
+    assert deviations
+    sarif = json.loads(report.render(con, "sarif"))
+    messages = [r["message"]["text"] for r in sarif["runs"][0]["results"] if r["ruleId"] == "policy-deviation"]
+    markdown = report.render(con, "markdown")
+    for d in deviations:
+        assert any(report.deviation_text(d) in m for m in messages)
+        assert f"- {report.deviation_text(d)}" in markdown
 
 
 def test_check_gate_exit_codes(con: duckdb.DuckDBPyConnection, sample_db: Path) -> None:

@@ -41,7 +41,7 @@ def render() -> None:
     for group, rows in requirements.groupby("group_value", sort=False, dropna=False):
         st.subheader(f"{attribute}: {group}")
         shown = rows[["requirement_id", "title", "status", "strength", "checks"]].copy()
-        shown["checks"] = shown["checks"].map(", ".join)
+        shown["checks"] = shown["checks"].map(lambda ids: ", ".join(f"check {c}" for c in ids))  # not AU-2 etc.
         st.dataframe(colour_cells(shown, ["status"]), hide_index=True, key=f"req_{group}")
 
     st.subheader("Findings behind a requirement")
@@ -56,5 +56,5 @@ def render() -> None:
              "WHERE list_contains(?, check_id) AND status IN ('FAIL', 'UNKNOWN') "
              "AND (? IS NULL OR system_id = ?) ORDER BY system_id, check_id",
         checks, system_id, system_id)
-    st.caption(f"Checks: {', '.join(checks)} — {len(findings)} failing or unknown results")
+    st.caption(f"Checks: {', '.join(f'check {c}' for c in checks)} — {len(findings)} failing or unknown results")
     st.dataframe(colour_cells(findings, ["status"]), hide_index=True, key="requirement_findings")

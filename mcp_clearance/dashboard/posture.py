@@ -25,6 +25,13 @@ def render() -> None:
     st.caption(f"After accepted risk: {int(s['cleared_after_risk'])} cleared · {int(s['read_only_after_risk'])} "
                f"read-only · {int(s['blocked_after_risk'])} blocked. Raw verdicts above never count an exception.")
 
+    moved = data.sql(key, "SELECT system_id, derived_tier, effective_tier, tier_override_status FROM verdicts "
+                          "WHERE derived_tier <> effective_tier OR tier_override_status = 'lowering_not_applied'")
+    if len(moved):
+        st.caption("Derived vs effective tier: " + "; ".join(
+            f"{r.system_id} derived {r.derived_tier}, effective {r.effective_tier} ({r.tier_override_status})"
+            for r in moved.itertuples()))
+
     st.subheader("Board summary")
     st.info(data.board_summary(key))
 

@@ -26,7 +26,8 @@ def render() -> None:
     with left:
         show_badge(v["verdict"], "Verdict: ")
         show_badge(v["verdict_after_risk"], "After accepted risk: ")
-        st.markdown(f"**Tier {v['tier']}** — {v['tier_reason']}")
+        st.markdown(f"**Tier {v['effective_tier']}** — {v['tier_reason']}")
+        st.caption(f"Derived tier {v['derived_tier']} · effective tier {v['effective_tier']}")
         st.markdown(f"Owner {v['owner']} · team {v['team']} · {v['business_unit']} · {v['environment']}")
     with right:
         st.markdown(f"**Why:** {v['reason']}")
