@@ -1,10 +1,11 @@
 """The intermediate results computed once per run are the rows their view definitions give.
 
-`evaluate` replaces the views tool_calls_resolved, tool_call_targets and tool_calls_in_window by
-selects from tables built once per run, and tool_call_targets joins on a 5-minute time bucket
-instead of comparing every call with every event of the same user and agent. Neither may change a
-single row: these tests compare both against the plain definitions, on the sample estate and on
-calls placed exactly at the five-minute limits and across bucket boundaries.
+`evaluate` replaces the views system_connectors, tool_calls_resolved, tool_call_targets and
+tool_calls_in_window by selects from tables built once per run; tool_call_targets joins on a 5-minute
+time bucket instead of comparing every call with every event of the same user and agent, and
+system_connectors meets globs by folder before testing them. None of this may change a single row:
+these tests compare each against the plain definition, on the sample estate and on edge cases
+(calls exactly at the five-minute limits and across bucket boundaries, globs of every shape).
 """
 
 from __future__ import annotations
@@ -180,3 +181,27 @@ def test_materialising_the_edge_cases_keeps_the_same_links(edge_con: duckdb.Duck
     materialise_views(edge_con)
     assert rows(edge_con, "SELECT * FROM tool_call_targets_materialised") == before
     assert rows(edge_con, "SELECT * FROM tool_call_targets") == before
+
+
+CONNECTOR_FILES = ["connectors/crm/claude_desktop_config.json", "connectors/crm/.cursor/mcp.json",
+                   "connectors/crm-eu/.cursor/mcp.json", "connectors/abc/x.json", "connectors/a[b]c/x.json",
+                   "top.json", "connectors/hr/deep/er/settings.json", "other/crm/x.json"]
+CONNECTOR_GLOBS = ["connectors/crm/*", "connectors/crm*/.cursor/mcp.json", "connectors/a?c/*", "connectors/[ab]bc/*",
+                   "*", "*.json", "connectors/hr/deep/er/settings.json", "connectors/hr/*/settings.json",
+                   "*/crm/*", "connectors/none/*", "connectors/a\\[b]c/*"]
+
+
+def test_connector_globs_match_the_files_a_plain_glob_join_matches() -> None:
+    con = duckdb.connect()
+    create_schema(con)
+    con.execute(evaluation_schema())
+    con.executemany("INSERT INTO connector_servers (connector_id, source_file, client, config_scope, server_name, "
+                    "transport, oauth) VALUES (?, ?, 'cursor', 'user', 'github', 'stdio', false)",
+                    [[f"c{n}", f] for n, f in enumerate(CONNECTOR_FILES)])
+    con.executemany("INSERT INTO connector_assignments VALUES (?, NULL, ?, 'agent-a', 'inventory.yaml', 1)",
+                    [[glob, f"system-{n}"] for n, glob in enumerate(CONNECTOR_GLOBS)])
+    create_views(con)
+    plain = rows(con, "SELECT DISTINCT a.system_id, c.source_file FROM connector_servers AS c "
+                      "JOIN connector_assignments AS a ON c.source_file GLOB a.config_glob")
+    assert len(plain) > len(CONNECTOR_FILES)  # several globs match several files each
+    assert rows(con, "SELECT DISTINCT system_id, source_file FROM system_connectors") == plain
