@@ -9,7 +9,7 @@ shared_identity AS (
     SELECT i.agent_id,
            list(DISTINCT i.identity ORDER BY i.identity) AS names,
            list(DISTINCT o.agent_id || coalesce(' (' || oa.kind || ')', '') ORDER BY o.agent_id || coalesce(' (' || oa.kind || ')', '')) AS others,
-           list(DISTINCT i.source_file) AS files
+           list(DISTINCT i.source_file ORDER BY i.source_file) AS files
     FROM agent_identities AS i
     JOIN agent_identities AS o ON o.identity = i.identity AND o.agent_id <> i.agent_id
     LEFT JOIN agents AS oa ON oa.agent_id = o.agent_id
@@ -22,7 +22,7 @@ agent_secrets AS (
 ),
 shared_secret AS (
     SELECT s.agent_id,
-           list(DISTINCT s.display_value || ' ' || s.fingerprint) AS secrets,
+           list(DISTINCT s.display_value || ' ' || s.fingerprint ORDER BY s.display_value || ' ' || s.fingerprint) AS secrets,
            list(DISTINCT o.agent_id ORDER BY o.agent_id) AS others,
            list(DISTINCT s.source_file ORDER BY s.source_file) || list(DISTINCT o.source_file ORDER BY o.source_file) AS files
     FROM agent_secrets AS s
@@ -31,7 +31,8 @@ shared_secret AS (
 ),
 own_credentials AS (
     SELECT agent_id, count(DISTINCT source_format || ':' || credential_id) AS n,
-           list(DISTINCT source_file || ':' || coalesce(source_line::VARCHAR, '')) AS files
+           list(DISTINCT source_file || ':' || coalesce(source_line::VARCHAR, '')
+                ORDER BY source_file || ':' || coalesce(source_line::VARCHAR, '')) AS files
     FROM agent_credentials WHERE agent_id IS NOT NULL GROUP BY agent_id
 )
 SELECT

@@ -8,11 +8,14 @@ SELECT
     CASE WHEN count(v.fingerprint) > 0 THEN 'FAIL' ELSE 'PASS' END AS status,
     CASE WHEN count(v.fingerprint) > 0 THEN
              sc.server_name || ' in ' || sc.source_file || ' holds ' || count(DISTINCT v.fingerprint)
-             || ' literal secret(s): ' || string_agg(DISTINCT v.field || coalesce(' ' || v.key, '') || ' (' || v.secret_kind || ')', ', ')
+             || ' literal secret(s): ' || string_agg(DISTINCT v.field || coalesce(' ' || v.key, '') || ' (' || v.secret_kind || ')', ', '
+                        ORDER BY v.field || coalesce(' ' || v.key, '') || ' (' || v.secret_kind || ')')
          ELSE sc.server_name || ' in ' || sc.source_file || ' holds no literal secret' END
-    || coalesce('; placeholder in ' || string_agg(DISTINCT p.field || coalesce(' ' || p.key, ''), ', ')
+    || coalesce('; placeholder in ' || string_agg(DISTINCT p.field || coalesce(' ' || p.key, ''), ', '
+                                                  ORDER BY p.field || coalesce(' ' || p.key, ''))
                 || ' (placeholder, server will not authenticate)', '') AS reason,
-    string_agg(DISTINCT v.field || coalesce(' ' || v.key, '') || ' = ' || v.display_value || ' ' || v.fingerprint, '; ') AS observed,
+    string_agg(DISTINCT v.field || coalesce(' ' || v.key, '') || ' = ' || v.display_value || ' ' || v.fingerprint, '; '
+               ORDER BY v.field || coalesce(' ' || v.key, '') || ' = ' || v.display_value || ' ' || v.fingerprint) AS observed,
     'secrets passed by reference (${env:NAME}, ${input:id}, a secret manager)' AS expected,
     sc.source_file || ':' || coalesce(any_value(sc.source_line)::VARCHAR, '') AS evidence
 FROM system_connectors AS sc

@@ -12,14 +12,17 @@ WITH agent_tools AS (
 ),
 per_agent AS (
     SELECT agent_id,
-           list(DISTINCT server_name || '/' || tool_name) FILTER (WHERE reads_data AND tier <= 2) AS sensitive_reads,
-           list(DISTINCT server_name || '/' || tool_name || ' [' || sink_reason || ']') FILTER (WHERE is_sink)
+           list(DISTINCT server_name || '/' || tool_name ORDER BY server_name || '/' || tool_name)
+               FILTER (WHERE reads_data AND tier <= 2) AS sensitive_reads,
+           list(DISTINCT server_name || '/' || tool_name || ' [' || sink_reason || ']'
+                ORDER BY server_name || '/' || tool_name || ' [' || sink_reason || ']') FILTER (WHERE is_sink)
                AS sinks,
-           list(DISTINCT server_name || '/' || tool_name) FILTER (WHERE is_open_world AND reads_data)
+           list(DISTINCT server_name || '/' || tool_name ORDER BY server_name || '/' || tool_name)
+               FILTER (WHERE is_open_world AND reads_data)
                AS untrusted_reads,
-           list(DISTINCT server_name || '/' || tool_name) FILTER (WHERE is_write AND environment = 'production')
+           list(DISTINCT server_name || '/' || tool_name ORDER BY server_name || '/' || tool_name) FILTER (WHERE is_write AND environment = 'production')
                AS production_writes,
-           list(DISTINCT system_id) AS systems
+           list(DISTINCT system_id ORDER BY system_id) AS systems
     FROM agent_tools GROUP BY agent_id
 ),
 unlisted AS (

@@ -57,6 +57,19 @@ def create_views(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> 
     return created
 
 
+# Intermediate results most checks, record_run and the System page read, in dependency order. Each is
+# computed once per run into `<view>_materialised`, and the view of the same name is replaced by a select from
+# that table: readers keep the view name, and nobody recomputes the joins over the raw events.
+MATERIALISED_VIEWS = ("system_connectors", "tool_calls_resolved", "tool_call_targets", "tool_calls_in_window")
+
+
+def materialise_views(con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = MATERIALISED_VIEWS) -> None:
+    """Compute each view of `names` once into a table and point the view at it (call after create_views)."""
+    for name in names:
+        con.execute(f"CREATE OR REPLACE TABLE {name}_materialised AS SELECT * FROM {name}")
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_materialised")
+
+
 def check_hash(meta: CheckMeta, sql: str) -> str:
     return hashlib.md5((meta.model_dump_json() + sql).encode()).hexdigest()[:12]
 
@@ -136,6 +149,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, *, run_id: str, as_of: object, publ
         "SELECT md5(string_agg(check_hash, ',' ORDER BY check_id)) FROM check_catalog").fetchone()
     con.execute("INSERT INTO run_context VALUES (?, ?, ?, ?)", [run_id, as_of, published_at, catalog_hash[0]])
     create_views(con)
+    materialise_views(con)
     for check_id, sql in queries.items():
         failure = _run_check(con, check_id, sql)
         if failure is not None:

@@ -49,6 +49,7 @@ class LoadContext:
     sources: list[tuple[str, str, str | None, int, int, int, str, int]] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # per source file: valid records deliberately not loaded
     on_file: Callable[[str, Path], None] | None = None  # progress hook: (family, path)
+    column_types: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # table -> column -> type
 
     def relative(self, path: Path) -> str:
         """The path stored in `source_file` columns: relative to the estate, POSIX separators.
@@ -79,16 +80,23 @@ class LoadContext:
         self.sources.append((source, family, fmt, loaded, quarantined, size, sha, self.skipped.pop(source, 0)))
 
     def insert_rows(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
-        """Insert small, Python-built rows (configs, inventories) by column name."""
+        """Insert Python-built rows (configs, inventories) by column name, in one statement.
+
+        Each column travels as one list parameter cast to the table column's own type and is unnested
+        back into rows: executemany would run the INSERT once per row, the cost of a large estate.
+        """
         rows = list(rows)
         if not rows:
             return 0
         columns = list(rows[0])
-        placeholders = ", ".join("?" for _ in columns)
-        self.con.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-            [[row[c] for c in columns] for row in rows],
-        )
+        if table not in self.column_types:
+            self.column_types[table] = dict(self.con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main'",
+                [table]).fetchall())
+        types = self.column_types[table]
+        unnested = ", ".join(f"unnest(?::{types[c]}[])" for c in columns)
+        self.con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {unnested}",
+                         [[row[c] for row in rows] for c in columns])
         return len(rows)
 
 
