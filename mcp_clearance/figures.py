@@ -34,7 +34,7 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
 def verdicts_by_tier(estate: Estate) -> go.Figure:
     data = estate.view("verdicts_by_tier")
     fig = px.bar(data, x="tier", y="systems", color="verdict", text="systems", color_discrete_map=VERDICT_COLOURS,
-                 category_orders={"verdict": VERDICT_ORDER})
+                 category_orders={"verdict": VERDICT_ORDER}, custom_data=["verdict"])
     fig.update_xaxes(type="category", title="tier (1 = critical)")
     return _layout(fig, "Verdicts by tier")
 
@@ -42,7 +42,9 @@ def verdicts_by_tier(estate: Estate) -> go.Figure:
 def verdicts_by_unit(estate: Estate) -> go.Figure:
     data = estate.view("verdicts_by_unit")
     fig = px.bar(data, y="business_unit", x="systems", color="verdict", text="systems", orientation="h",
-                 color_discrete_map=VERDICT_COLOURS, category_orders={"verdict": VERDICT_ORDER})
+                 color_discrete_map=VERDICT_COLOURS, category_orders={"verdict": VERDICT_ORDER},
+                 custom_data=["verdict"])
+    fig.update_yaxes(title="")
     return _layout(fig, "Verdicts by business unit")
 
 
@@ -76,9 +78,11 @@ def top_failing_checks(estate: Estate, limit: int = 10) -> go.Figure:
     data = estate.view("top_failing_checks", limit=limit)
     data["label"] = data["check_id"] + " " + data["title"]
     fig = px.bar(data, y="label", x="systems_failing", text="systems_failing", orientation="h",
-                 color_discrete_sequence=[STATUS_COLOURS["FAIL"]])
+                 color_discrete_sequence=[STATUS_COLOURS["FAIL"]], custom_data=["check_id"],
+                 labels={"systems_failing": "systems failing"})
     fig.update_yaxes(autorange="reversed", title="")
-    return _layout(fig, "Checks holding most systems back")
+    # how common a failure is, not what a fix moves: that is the "What to fund first" ranking (fix_impact)
+    return _layout(fig, "Checks failing on the most systems")
 
 
 def burn_down(estate: Estate) -> go.Figure:
