@@ -12,7 +12,7 @@ values are always passed to DuckDB as parameters, never formatted into SQL.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -233,8 +233,12 @@ class Estate:
     # -- the dashboard's figures ----------------------------------------------------------------
 
     def figure(self, name: str, **kwargs: Any) -> Any:
-        """The same plotly figure the dashboard shows, e.g. estate.figure("verdicts_by_tier")."""
-        return figures.build(self, name, **kwargs)
+        """The same plotly figure the dashboard shows, e.g. estate.figure("verdicts_by_tier"); keyword arguments
+        narrow its rows (`framework_status`: framework_id, system_id; `credential_lifetimes`: system_id;
+        `gate_matrix`: the filters of gates(); `top_failing_checks`: limit)."""
+        if name not in FIGURE_ROWS:
+            raise KeyError(f"no figure named {name!r}; choose from {', '.join(FIGURE_ROWS)}")
+        return figures.FIGURES[name](FIGURE_ROWS[name](self, **kwargs))
 
     # -- notebook display -----------------------------------------------------------------------
 
@@ -254,5 +258,18 @@ class Estate:
         return (f"Estate({self.path}, as of {self.as_of}: {s['systems']} systems, {s['cleared']} cleared, "
                 f"{s['read_only']} read-only, {s['blocked']} blocked)")
 
+
+# the rows each figure is drawn from
+FIGURE_ROWS: dict[str, Callable[..., pd.DataFrame]] = {
+    "verdicts_by_tier": lambda estate: estate.view("verdicts_by_tier"),
+    "verdicts_by_unit": lambda estate: estate.view("verdicts_by_unit"),
+    "gate_matrix": lambda estate, **filters: estate.gates(**filters),
+    "trend": lambda estate: estate.trend(),
+    "top_failing_checks": lambda estate, limit=10: estate.view("top_failing_checks", limit=limit),
+    "burn_down": lambda estate: estate.burn_down(),
+    "framework_status": lambda estate, framework_id, system_id=None: estate.framework_status(framework_id, system_id),
+    "credential_lifetimes": lambda estate, system_id: estate.credentials(system_id=system_id),
+    "deltas": lambda estate: estate.deltas(),
+}
 
 __all__ = ["DatabaseProblem", "Estate", "Filter"]

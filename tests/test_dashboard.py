@@ -48,7 +48,7 @@ OPEN = "status IN ('FAIL', 'UNKNOWN')"  # the Explorer's default status filter
 def page(module: str) -> AppTest:
     """The app with `module` as the page at the root URL: the page runs inside the app's navigation, so its links
     to other pages resolve as in the browser."""
-    return AppTest.from_string(f"from mcp_clearance.dashboard.app import main\nmain(default={module!r})\n",
+    return AppTest.from_string(f"from mcp_clearance.dashboard.app import main\nmain(start={module!r})\n",
                                default_timeout=TIMEOUT)
 
 

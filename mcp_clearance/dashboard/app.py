@@ -19,6 +19,7 @@ from mcp_clearance.dashboard import (
     system,
     systems,
 )
+from mcp_clearance.dashboard.nav import go
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,22 @@ def sign_in_required() -> bool:
     return True
 
 
-def main(default: str = "posture") -> None:
-    """Run the app; `default` is the page served at the root URL (tests open each page this way)."""
+def _home() -> None:
+    """The root URL opens Posture at its own URL (/posture), so the address a user copies names the page."""
+    go("posture", dict(st.query_params.to_dict()))
+
+
+def main(start: str | None = None) -> None:
+    """Run the app. `start` serves that page at the root URL instead (tests open each page this way)."""
     st.set_page_config(page_title="MCP Clearance", layout="wide")
     if sign_in_required():
         st.stop()
-    pages = {spec.name: st.Page(spec.render, title=spec.title, url_path=spec.url_path, default=spec.name == default)
+    pages = {spec.name: st.Page(spec.render, title=spec.title, url_path=spec.url_path, default=spec.name == start)
              for spec in SPECS}
     st.session_state["_pages"] = pages
-    st.navigation(list(pages.values())).run()
-
+    home = [] if start else [st.Page(_home, title="Home", url_path="home", default=True)]
+    current = st.navigation(home + list(pages.values()), position="hidden")
+    with st.sidebar:  # the pages listed by hand: the root redirect is not one of them
+        for page in pages.values():
+            st.page_link(page)
+    current.run()

@@ -44,7 +44,7 @@ LABELS = {
     "exceeds_tier_limit": "Over tier limit", "issued_at": "Issued", "expires_at": "Expires",
     "last_used_at": "Last used", "last_rotated_at": "Last rotated", "source_format": "Source", "credential_id":
     "Credential", "previous_status": "Before", "current_status": "Now", "previous_as_of": "Previous run",
-    "delta": "Change", "sha256": "SHA-256 (start)", "ticket_owner": "Ticket owner",
+    "delta": "Change", "state_badge": "State", "sha256": "SHA-256 (start)", "ticket_owner": "Ticket owner",
 }
 SHARES = re.compile(r"(_share|^coverage|^evidence_coverage)$")
 DURATIONS = re.compile(r"_s$")
