@@ -56,7 +56,8 @@ def _impact(key: data.RunKey) -> None:
     st.subheader("What to fund first")
     st.caption("Fixes ranked by how many systems each moves to their next stage on its own "
                "(blocked → read-only, read-only → cleared).")
-    fixes = data.view(key, "fix_impact", order_by="systems_moved DESC, systems_on_path DESC, check_id")
+    fixes = data.view(key, "fix_impact", order_by="systems_moved DESC, CASE effort WHEN 'low' THEN 1 WHEN 'medium' "
+                                                 "THEN 2 ELSE 3 END, systems_on_path DESC, check_id")
     top = fixes[fixes["systems_moved"] > 0].head(5)
     if top.empty:
         st.info("No single fix moves a system to its next stage: every system short of cleared needs several.")
