@@ -46,13 +46,12 @@ def render() -> None:
                                   "FROM findings WHERE status = 'FAIL' AND NOT suppressed "
                                   "ORDER BY overdue DESC, due, team, system_id, check_id, resource")
     teams = sorted(open_findings["team"].unique())
-    left, right = st.columns([2, 1])
-    picked = left.multiselect("Team", teams, default=[t for t in st.query_params.get_all("team") if t in teams],
-                              key="team")
-    windows = list(DUE_WINDOWS)
+    # one click each: "what must my team fix this sprint" is three clicks from Posture (page, team, window)
+    picked = st.pills("Team", teams, selection_mode="multi", key="team",
+                      default=[t for t in st.query_params.get_all("team") if t in teams]) or []
     wanted = st.query_params.get("due", "all")
-    window = right.selectbox("Due", windows, index=windows.index(wanted) if wanted in windows else 0,
-                             format_func=DUE_WINDOWS.__getitem__, key="due_window")
+    window = st.segmented_control("Due", list(DUE_WINDOWS), format_func=DUE_WINDOWS.__getitem__, key="due_window",
+                                  default=wanted if wanted in DUE_WINDOWS else "all") or "all"
     if picked:
         st.query_params["team"] = picked
     elif "team" in st.query_params:
