@@ -30,8 +30,9 @@ CONDITIONS = {
     "fixes": ("{} fix from their next stage", "o.fixes_to_next_stage = ?::INT"),
     "evidence": ("with {} evidence", "o.insufficient_evidence = (? = 'insufficient')"),
 }
-COLUMNS = ["link", "system_name", "verdict", "verdict_after_risk", "tier", "identity_gate", "scope_gate",
-           "audit_gate", "blocking_checks", "fixes_to_next_stage", "owner", "team", "business_unit"]
+# derived_tier shows as soon as system_overview has it (the tier before an inventory override)
+COLUMNS = ["link", "system_name", "verdict", "verdict_after_risk", "tier", "derived_tier", "identity_gate",
+           "scope_gate", "audit_gate", "blocking_checks", "fixes_to_next_stage", "owner", "team", "business_unit"]
 
 
 def render() -> None:
@@ -71,7 +72,8 @@ def render() -> None:
         st.query_params.clear()
         st.rerun()
     # tall enough for every row: the list is the answer, so none of it hides behind a scroll bar
-    show(shown, "systems_table", order=COLUMNS, links={"link": r"system=(.*)$"}, height=35 * (len(shown) + 1) + 3,
+    show(shown, "systems_table", order=[c for c in COLUMNS if c in shown.columns], links={"link": r"system=(.*)$"},
+         height=35 * (len(shown) + 1) + 3,
          colour=["verdict", "verdict_after_risk", "identity_gate", "scope_gate", "audit_gate"])
     st.download_button("Download CSV", shown.drop(columns=["link"]).to_csv(index=False),
                        file_name="mcp-clearance-systems.csv", mime="text/csv", key="systems_download")
