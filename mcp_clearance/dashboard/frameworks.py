@@ -7,6 +7,9 @@ import streamlit as st
 from mcp_clearance.dashboard import data
 from mcp_clearance.dashboard.tables import check_label, show, system_link
 
+# the framework the page opens on when the URL names none: the one written for agents
+DEFAULT_FRAMEWORK = "owasp_agentic_top10_2026"
+
 
 def render() -> None:
     _, key = data.current()
@@ -16,7 +19,8 @@ def render() -> None:
     names = dict(zip(frameworks["framework_id"], frameworks["framework_name"], strict=True))
     chosen = st.query_params.get("framework")
     ids = list(names)
-    framework_id = st.selectbox("Framework", ids, index=ids.index(chosen) if chosen in ids else 0,
+    start = chosen if chosen in ids else DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK in ids else ids[0]
+    framework_id = st.selectbox("Framework", ids, index=ids.index(start),
                                 format_func=names.__getitem__, key="framework")
     st.query_params["framework"] = framework_id
     systems = ["(whole estate)", *data.sql(key, "SELECT system_id FROM systems ORDER BY 1")["system_id"]]
