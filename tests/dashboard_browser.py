@@ -50,10 +50,14 @@ PAGES = [
     DashboardPage("data", "data", "Data"),
 ]
 
-# the page is done: the script has finished its run and every plotly chart has drawn its SVG
+# the page is done: the script has finished its run, no element is still a loading skeleton, every table has
+# drawn its grid and every plotly chart its SVG
 SETTLED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  if (![...document.querySelectorAll('[data-testid="stDataFrame"]')].every(t => t.querySelector('table[role=grid]')))
+    return false;
   return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('svg.main-svg'));
 }"""
 # every chart has been laid out again for the current viewport: its SVG is as wide as its container
