@@ -188,7 +188,7 @@ def test_team_due_in_14_days_lists_exactly_those_findings(tab: Page, server: Ser
     tab.locator(SIDEBAR_LINKS).filter(has_text="Remediation").click()  # click 1
     expect_title(tab, "Remediation")
     tab.get_by_role("toolbar", name="Team").get_by_role("button", name=team, exact=True).click()  # click 2
-    tab.get_by_role("toolbar", name="Due").get_by_role("button", name="Due in the next 14 days").click()  # click 3
+    tab.get_by_role("radiogroup", name="Due").get_by_role("radio", name="Due in the next 14 days").click()  # click 3
     expect(tab.get_by_text(f"team {team} · due in the next 14 days", exact=False)).to_be_visible()
     unticketed = sql(dashboard_db, "SELECT count(*) FROM findings WHERE status = 'FAIL' AND NOT suppressed "
                                    f"AND team = ? AND {window} AND ticket IS NULL", team)[0][0]
