@@ -302,7 +302,10 @@ class Estate:
 FIGURE_ROWS: dict[str, Callable[..., pd.DataFrame]] = {
     "verdicts_by_tier": lambda estate: estate.view("verdicts_by_tier"),
     "verdicts_by_unit": lambda estate: estate.view("verdicts_by_unit"),
-    "gate_matrix": lambda estate, **filters: estate.gates(**filters),
+    "gate_matrix": lambda estate, **filters: estate.gates(**filters).merge(estate.sql(
+        "SELECT system_id, gate, coalesce(string_agg(check_id || ' ' || title, '; ' ORDER BY check_id) "
+        "FILTER (WHERE status = 'FAIL'), '') AS failing_checks FROM system_check_status GROUP BY ALL"),
+        on=["system_id", "gate"], how="left"),
     "trend": lambda estate: estate.trend(),
     "top_failing_checks": lambda estate, limit=10: estate.view("top_failing_checks", limit=limit),
     "burn_down": lambda estate: estate.burn_down(),

@@ -21,6 +21,7 @@ STATUS_COLOURS = {
 }
 DELTA_COLOURS = {"new": "#D55E00", "unchanged": "#E69F00", "resolved": "#009E73", "incomparable": "#999999"}
 VERDICT_ORDER = ["BLOCKED", "READ_ONLY", "CLEARED"]
+VERDICT_LABELS = {"CLEARED": "cleared", "READ_ONLY": "read-only", "BLOCKED": "blocked"}
 GATE_ORDER = ["identity", "scope", "audit"]
 
 
@@ -51,8 +52,17 @@ def gate_matrix(data: pd.DataFrame) -> go.Figure:
     status = data.pivot(index="system_id", columns="gate", values="status").reindex(index=systems, columns=gates)
     text = status.fillna("UNKNOWN").values.tolist()  # a gate with no result is unknown, never a pass
     z = [[codes[cell] for cell in row] for row in text]
+    # the hover names the system's tier and verdict and, when the rows carry them, the checks failing the gate
+    first = data.drop_duplicates("system_id").set_index("system_id")
+    failing = (data.pivot(index="system_id", columns="gate", values="failing_checks").reindex(index=systems,
+                                                                                             columns=gates)
+               if "failing_checks" in data.columns else pd.DataFrame("", index=systems, columns=gates))
+    hover = [[f"tier {first.loc[s, 'tier']} · {VERDICT_LABELS.get(first.loc[s, 'verdict'], first.loc[s, 'verdict'])}"
+              f"<br>{g}: {text[i][j]}" + (f"<br>failing: {failing.loc[s, g]}" if failing.loc[s, g] else "")
+              for j, g in enumerate(gates)] for i, s in enumerate(systems)]
     fig = go.Figure(go.Heatmap(
         z=z, x=gates, y=systems, text=text, texttemplate="%{text}", showscale=False, zmin=0, zmax=2,
+        customdata=hover, hovertemplate="<b>%{y}</b> %{customdata}<extra></extra>",
         colorscale=[[0, STATUS_COLOURS["FAIL"]], [0.5, STATUS_COLOURS["UNKNOWN"]], [1, STATUS_COLOURS["PASS"]]],
     ))
     fig.update_yaxes(autorange="reversed")
