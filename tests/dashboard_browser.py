@@ -149,7 +149,7 @@ def open_page(page: Page, url: str, title: str, timeout_s: float = 180) -> Timin
 def click_nav(page: Page, title: str, timeout_s: float = 180) -> Timing:
     """Go to a page through the sidebar navigation (no page load: the app reruns in place)."""
     start = time.perf_counter()
-    page.locator(SIDEBAR_LINKS).filter(has_text=title).first.click()
+    page.locator(SIDEBAR_LINKS).filter(has=page.get_by_text(title, exact=True)).click()
     page.locator("h1").filter(has_text=title).first.wait_for(state="visible", timeout=timeout_s * 1000)
     title_s = time.perf_counter() - start
     page.wait_for_function(SETTLED, timeout=timeout_s * 1000, polling=50)

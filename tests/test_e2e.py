@@ -317,7 +317,7 @@ def test_sidebar_navigation_reaches_every_page(tab: Page, server: Server,
     nav = tab.locator(SIDEBAR_LINKS)
     expect(nav).to_have_text([p.title for p in PAGES])
     for page in PAGES[1:] + PAGES[:1]:
-        nav.filter(has_text=page.title).first.click()
+        nav.filter(has=tab.get_by_text(page.title, exact=True)).click()
         expect_title(tab, page.title)
         expect(tab).to_have_url(re.compile(rf"^{re.escape(server.url)}/{page.path}(\?.*)?$"))
         no_errors(tab, server)
