@@ -75,7 +75,7 @@ def trend(data: pd.DataFrame) -> go.Figure:
         id_vars="as_of", var_name="verdict", value_name="systems")
     data["verdict"] = data["verdict"].str.upper()
     fig = px.line(data, x="as_of", y="systems", color="verdict", markers=True, color_discrete_map=VERDICT_COLOURS,
-                  category_orders={"verdict": VERDICT_ORDER})
+                  category_orders={"verdict": VERDICT_ORDER}, labels={"as_of": "run"})
     return _layout(fig, "Verdicts over runs")
 
 
@@ -90,7 +90,8 @@ def top_failing_checks(data: pd.DataFrame) -> go.Figure:
 
 
 def burn_down(data: pd.DataFrame) -> go.Figure:
-    fig = px.line(data, x="as_of", y="open_findings", color="team", markers=True)
+    fig = px.line(data, x="as_of", y="open_findings", color="team", markers=True,
+                  labels={"as_of": "run", "open_findings": "open findings"})
     return _layout(fig, "Open findings per team over runs")
 
 
@@ -128,7 +129,8 @@ def credential_lifetimes(data: pd.DataFrame) -> go.Figure:
 def deltas(data: pd.DataFrame) -> go.Figure:
     counts = data.groupby("delta").size().reset_index(name="findings")
     fig = px.bar(counts, x="delta", y="findings", color="delta", text="findings", color_discrete_map=DELTA_COLOURS,
-                 category_orders={"delta": ["new", "unchanged", "resolved", "incomparable"]})
+                 category_orders={"delta": ["new", "unchanged", "resolved", "incomparable"]},
+                 labels={"delta": "change since the previous run"})
     return _layout(fig, "Since the previous run")
 
 
