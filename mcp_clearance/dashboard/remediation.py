@@ -6,6 +6,7 @@ The team and due-window filters live in the URL (`?team=payments&due=14d`) and n
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -35,6 +36,23 @@ def in_window(findings: pd.DataFrame, window: str, as_of: pd.Timestamp) -> pd.Se
         horizon = as_of + timedelta(days=int(window[:-1]))
         return ~findings["overdue"].fillna(False).astype(bool) & (findings["due"] <= horizon)
     return pd.Series(True, index=findings.index)
+
+
+def team_deltas(key: data.RunKey, teams: tuple[str, ...]) -> pd.DataFrame:
+    """What changed since the previous run, for these teams (all when none)."""
+    deltas = data.sql(key, "SELECT d.delta, d.system_id, d.check_id, c.title, d.resource, d.previous_status, "
+                           "d.current_status, d.previous_as_of, s.team FROM finding_deltas AS d "
+                           "JOIN systems AS s USING (system_id) LEFT JOIN check_catalog AS c USING (check_id)")
+    return deltas[deltas["team"].isin(teams)] if teams else deltas
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def team_figure(key: data.RunKey, name: str, teams: tuple[str, ...]) -> Any:
+    """The burn-down or the since-last-run chart for these teams, drawn once per run and team choice."""
+    if name == "deltas":
+        return figures.deltas(team_deltas(key, teams))
+    burn = data.view(key, "burn_down_per_team", order_by="as_of, team")
+    return figures.burn_down(burn[burn["team"].isin(teams)] if teams else burn)
 
 
 def render() -> None:
@@ -67,17 +85,10 @@ def render() -> None:
     scope = f"team {', '.join(picked)}" if picked else "all teams"
     st.caption(f"{scope} · {DUE_WINDOWS[window].lower()} · as of {as_of.date()}")
 
-    deltas = data.sql(key, "SELECT d.delta, d.system_id, d.check_id, c.title, d.resource, d.previous_status, "
-                           "d.current_status, d.previous_as_of, s.team FROM finding_deltas AS d "
-                           "JOIN systems AS s USING (system_id) LEFT JOIN check_catalog AS c USING (check_id)")
-    if picked:
-        deltas = deltas[deltas["team"].isin(picked)]
-    burn = data.view(key, "burn_down_per_team", order_by="as_of, team")
-    if picked:
-        burn = burn[burn["team"].isin(picked)]
+    deltas = team_deltas(key, tuple(picked))
     left, right = st.columns(2)
-    left.plotly_chart(figures.burn_down(burn), key="burn_down_chart")
-    right.plotly_chart(figures.deltas(deltas), key="deltas_chart")
+    left.plotly_chart(team_figure(key, "burn_down", tuple(picked)), key="burn_down_chart")
+    right.plotly_chart(team_figure(key, "deltas", tuple(picked)), key="deltas_chart")
 
     st.subheader("Open findings")
     due = due.assign(link=due["system_id"].map(system_link),
