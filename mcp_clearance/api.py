@@ -12,7 +12,7 @@ values are always passed to DuckDB as parameters, never formatted into SQL.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,33 @@ import pandas as pd
 
 from mcp_clearance import figures
 from mcp_clearance.report import READ_CATALOG, DatabaseProblem, open_database
+
+# gates by name or by their G1/G2/G3 names (BLUEPRINT.md)
+GATE_NAMES = {"identity": "identity", "scope": "scope", "audit": "audit", "g1": "identity", "g2": "scope",
+              "g3": "audit"}
+# filters whose values are a closed set: a value outside it is a mistake, never "no rows"
+CLOSED_VALUES: dict[str, tuple[Any, ...]] = {
+    "tier": (1, 2, 3, 4),
+    "verdict": ("CLEARED", "READ_ONLY", "BLOCKED"),
+    "status": ("PASS", "FAIL", "UNKNOWN", "NOT_APPLICABLE"),
+    "severity": ("critical", "high", "medium", "low"),
+    "gate": ("identity", "scope", "audit"),
+}
+
+
+def _normalised(name: str, values: list[Any]) -> list[Any]:
+    """The values of one filter checked against its closed set (gates also by G1/G2/G3); raises ValueError
+    naming the valid values."""
+    if name == "gate":
+        values = [GATE_NAMES.get(str(v).lower(), v) for v in values]
+    elif name == "verdict":
+        values = [str(v).upper().replace("-", "_") for v in values]
+    allowed = CLOSED_VALUES.get(name)
+    bad = [v for v in values if allowed is not None and v not in allowed]
+    if bad:
+        extra = " (or G1, G2, G3)" if name == "gate" else ""
+        raise ValueError(f"{name}={bad[0]!r} is not valid; choose from {', '.join(map(str, allowed))}{extra}")
+    return values
 
 
 @dataclass(frozen=True)
@@ -38,6 +65,15 @@ class Filter:
     severity: Sequence[str] | str | None = None
     status: Sequence[str] | str | None = None
     system_id: Sequence[str] | str | None = None
+    verdict: Sequence[str] | str | None = None
+
+    @classmethod
+    def of(cls, **filters: Any) -> Filter:
+        """A Filter from keyword arguments; an unknown keyword names the valid ones."""
+        unknown = sorted(set(filters) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise TypeError(f"unknown filter {unknown[0]!r}; filters are {', '.join(cls.__dataclass_fields__)}")
+        return cls(**filters)
 
     def where(self, columns: Sequence[str]) -> tuple[str, list[Any]]:
         """A WHERE clause over the columns the view has, with its parameters."""
@@ -45,7 +81,7 @@ class Filter:
         for name, value in self.__dict__.items():
             if value is None or name not in columns:
                 continue
-            values = [value] if isinstance(value, (str, int)) else list(value)
+            values = _normalised(name, [value] if isinstance(value, (str, int)) else list(value))
             if not values:
                 continue
             clauses.append(f"{name} IN ({', '.join('?' for _ in values)})")
@@ -145,11 +181,11 @@ class Estate:
 
     def verdicts(self, **filters: Any) -> pd.DataFrame:
         """One row per system: tier and why, verdict raw and after accepted risk, gates, reason."""
-        return self.view("verdicts", Filter(**filters), order_by="tier, system_id")
+        return self.view("verdicts", Filter.of(**filters), order_by="tier, system_id")
 
     def gates(self, **filters: Any) -> pd.DataFrame:
         """Systems x gates with pass / fail / unknown counts and coverage."""
-        return self.view("gate_matrix", Filter(**filters), order_by="tier, system_id, gate")
+        return self.view("gate_matrix", Filter.of(**filters), order_by="tier, system_id, gate")
 
     def findings(self, include_suppressed: bool = True, requirement: str | Sequence[str] | None = None,
                  **filters: Any) -> pd.DataFrame:
@@ -159,7 +195,7 @@ class Estate:
         keeps the findings of the checks mapped to those framework requirements.
         """
         filters.setdefault("status", ["FAIL", "UNKNOWN"])
-        frame = self.view("findings", Filter(**filters), order_by="system_id, check_id, resource")
+        frame = self.view("findings", Filter.of(**filters), order_by="system_id, check_id, resource")
         if requirement is not None:
             wanted = [requirement] if isinstance(requirement, str) else list(requirement)
             mapped = self.sql("SELECT DISTINCT check_id FROM framework_requirements "
@@ -173,7 +209,7 @@ class Estate:
 
     def credentials(self, **filters: Any) -> pd.DataFrame:
         """Credentials of each system's agents with lifetime against the tier limit."""
-        return self.view("credential_lifetimes", Filter(**filters),
+        return self.view("credential_lifetimes", Filter.of(**filters),
                          order_by="system_id, agent_id, source_format, credential_id")
 
     def tool_calls(self, system_id: str | None = None, limit: int | None = 10_000) -> pd.DataFrame:
@@ -181,7 +217,7 @@ class Estate:
                          limit=limit)
 
     def delegation_coverage(self, **filters: Any) -> pd.DataFrame:
-        return self.view("delegation_chain_coverage", Filter(**filters), order_by="system_id, agent_id")
+        return self.view("delegation_chain_coverage", Filter.of(**filters), order_by="system_id, agent_id")
 
     def frameworks(self) -> pd.DataFrame:
         return self.sql("SELECT DISTINCT framework_id, framework_name, group_attribute FROM framework_requirements "
@@ -189,6 +225,9 @@ class Estate:
 
     def framework_status(self, framework_id: str, system_id: str | None = None) -> pd.DataFrame:
         """Every requirement of one framework: passing / failing / unknown / gap."""
+        known = self.frameworks()["framework_id"].tolist()
+        if framework_id not in known:
+            raise KeyError(f"no framework {framework_id!r}; choose from {', '.join(known)}")
         if system_id is None:
             return self.sql("SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position",
                             [framework_id])
@@ -233,8 +272,12 @@ class Estate:
     # -- the dashboard's figures ----------------------------------------------------------------
 
     def figure(self, name: str, **kwargs: Any) -> Any:
-        """The same plotly figure the dashboard shows, e.g. estate.figure("verdicts_by_tier")."""
-        return figures.build(self, name, **kwargs)
+        """The same plotly figure the dashboard shows, e.g. estate.figure("verdicts_by_tier"); keyword arguments
+        narrow its rows (`framework_status`: framework_id, system_id; `credential_lifetimes`: system_id;
+        `gate_matrix`: the filters of gates(); `top_failing_checks`: limit)."""
+        if name not in FIGURE_ROWS:
+            raise KeyError(f"no figure named {name!r}; choose from {', '.join(FIGURE_ROWS)}")
+        return figures.FIGURES[name](FIGURE_ROWS[name](self, **kwargs))
 
     # -- notebook display -----------------------------------------------------------------------
 
@@ -254,5 +297,21 @@ class Estate:
         return (f"Estate({self.path}, as of {self.as_of}: {s['systems']} systems, {s['cleared']} cleared, "
                 f"{s['read_only']} read-only, {s['blocked']} blocked)")
 
+
+# the rows each figure is drawn from
+FIGURE_ROWS: dict[str, Callable[..., pd.DataFrame]] = {
+    "verdicts_by_tier": lambda estate: estate.view("verdicts_by_tier"),
+    "verdicts_by_unit": lambda estate: estate.view("verdicts_by_unit"),
+    "gate_matrix": lambda estate, **filters: estate.gates(**filters).merge(estate.sql(
+        "SELECT system_id, gate, coalesce(string_agg(check_id || ' ' || title, '; ' ORDER BY check_id) "
+        "FILTER (WHERE status = 'FAIL'), '') AS failing_checks FROM system_check_status GROUP BY ALL"),
+        on=["system_id", "gate"], how="left"),
+    "trend": lambda estate: estate.trend(),
+    "top_failing_checks": lambda estate, limit=10: estate.view("top_failing_checks", limit=limit),
+    "burn_down": lambda estate: estate.burn_down(),
+    "framework_status": lambda estate, framework_id, system_id=None: estate.framework_status(framework_id, system_id),
+    "credential_lifetimes": lambda estate, system_id: estate.credentials(system_id=system_id),
+    "deltas": lambda estate: estate.deltas(),
+}
 
 __all__ = ["DatabaseProblem", "Estate", "Filter"]

@@ -160,14 +160,58 @@ def report_command(db: Path, fmt: str, output: Path | None) -> None:
 @click.option("--require", type=click.Choice(list(report.STAGES)), default="cleared", show_default=True)
 @click.option("--after-risk", is_flag=True, help="judge the verdict after accepted exceptions")
 @click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True)
-def check_command(system: str, require: str, after_risk: bool, db: Path) -> None:
-    """Exit non-zero with the reasons when SYSTEM falls short of the required stage (for CI gates)."""
+@click.option("--max-age", "max_age", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="refuse (exit 2) a run whose as-of date is more than DAYS days before today")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check_command(system: str, require: str, after_risk: bool, db: Path, max_age: int | None, fmt: str) -> None:
+    """Exit 1 with the blocking findings when SYSTEM falls short of the required stage (for CI gates);
+    exit 2 when the answer cannot be given (no database, a stale one, an unknown system)."""
+    from datetime import date
+
+    from mcp_clearance import ci_check
+
     con = _open(db)
     with con:
-        ok, reasons = report.check_system(con, system, require, after_risk)
-    for line in reasons:
-        out.print(line, highlight=False, markup=False)
-    sys.exit(EXIT_OK if ok else EXIT_QUARANTINED)
+        run_date = ci_check.as_of(con)
+        if max_age is not None and (date.today() - run_date).days > max_age:
+            click.echo(f"error: the run in {db} is as of {run_date}, {(date.today() - run_date).days} days ago "
+                       f"(--max-age {max_age}): run `mcp-clearance run` again first", err=True)
+            sys.exit(EXIT_ERROR)
+        try:
+            result = ci_check.check(con, system, require, after_risk)
+        except ci_check.UnknownSystem as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+    # click.echo, not rich: a CI log gets whole lines, never wrapped at a terminal width it does not have
+    click.echo(result.to_json() if fmt == "json" else "\n".join(result.lines()))
+    sys.exit(EXIT_OK if result.ok else EXIT_QUARANTINED)
+
+
+@main.command("dashboard")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+def dashboard_command(db: Path, port: int) -> None:
+    """Start the dashboard (installed with the package) on http://localhost:PORT, reading DB."""
+    import os
+    import subprocess
+
+    from mcp_clearance.dashboard import data
+
+    if not db.exists():
+        console.print(f"[red]error:[/red] no estate database at {db}: create it with "
+                      f"`mcp-clearance run ESTATE --db {db}`")
+        sys.exit(EXIT_ERROR)
+    script = Path(data.__file__).with_name("streamlit_app.py")
+    # the same settings as the repository's .streamlit/config.toml: local only, no developer toolbar, no traces
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+               "--server.address", "localhost", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"]
+    console.print(f"MCP Clearance dashboard on http://localhost:{port} reading {db.resolve()} (Ctrl-C stops it)")
+    try:
+        code = subprocess.call(command, env={**os.environ, data.DB_ENV: str(db.resolve())})
+    except KeyboardInterrupt:
+        code = EXIT_OK
+    sys.exit(code)
 
 
 @main.command("backfill")

@@ -28,18 +28,20 @@ CHROMIUM = Path("/usr/bin/chromium")
 # refuses it, many connections at a time
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1400, "height": 900}
+VIEWPORT = {"width": 1440, "height": 900}
 
 
 @dataclass(frozen=True)
 class DashboardPage:
     name: str  # screenshot file name
-    path: str  # URL path; Posture is app.py's default page, which Streamlit serves at the root
+    path: str  # URL path (the root opens /posture)
     title: str
 
 
 PAGES = [
-    DashboardPage("posture", "", "Posture"),
+    DashboardPage("posture", "posture", "Posture"),
+    DashboardPage("systems", "systems", "Systems"),
+    DashboardPage("agents", "agents", "Agents"),
     DashboardPage("frameworks", "frameworks", "Frameworks"),
     DashboardPage("explorer", "explorer", "Explorer"),
     DashboardPage("system", "system", "System"),
@@ -48,12 +50,22 @@ PAGES = [
     DashboardPage("data", "data", "Data"),
 ]
 
-# the page is done: the script has finished its run and every plotly chart has drawn its SVG
+# the page is done: the script has finished its run, no element is still a loading skeleton, every table has
+# drawn its grid and every plotly chart its SVG
 SETTLED = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  if (![...document.querySelectorAll('[data-testid="stDataFrame"]')].every(t => t.querySelector('table[role=grid]')))
+    return false;
   return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('svg.main-svg'));
 }"""
+# every chart has been laid out again for the current viewport: its SVG is as wide as its container
+CHARTS_FIT = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')].every(plot => {
+  const svg = plot.querySelector('svg.main-svg');
+  return svg && Math.abs(svg.getBoundingClientRect().width - plot.getBoundingClientRect().width) < 2;
+})"""
+SIDEBAR_LINKS = '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]'
 
 
 def free_port() -> int:
@@ -137,7 +149,7 @@ def open_page(page: Page, url: str, title: str, timeout_s: float = 180) -> Timin
 def click_nav(page: Page, title: str, timeout_s: float = 180) -> Timing:
     """Go to a page through the sidebar navigation (no page load: the app reruns in place)."""
     start = time.perf_counter()
-    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    page.locator(SIDEBAR_LINKS).filter(has=page.get_by_text(title, exact=True)).click()
     page.locator("h1").filter(has_text=title).first.wait_for(state="visible", timeout=timeout_s * 1000)
     title_s = time.perf_counter() - start
     page.wait_for_function(SETTLED, timeout=timeout_s * 1000, polling=50)
@@ -150,7 +162,7 @@ def full_screenshot(page: Page, *paths: Path) -> None:
         .map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight), document.body.scrollHeight)""")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(int(height), VIEWPORT["height"]), 12000)})
     page.wait_for_function(SETTLED, timeout=60_000)
-    page.wait_for_timeout(300)  # plotly re-lays out its charts for the new width/height
+    page.wait_for_function(CHARTS_FIT, timeout=60_000)  # plotly re-lays out its charts for the new size
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path), full_page=True)

@@ -108,6 +108,30 @@ def test_figures_are_plotly_figures_of_the_same_numbers(estate: Estate) -> None:
         estate.figure("no_such_figure")
 
 
+def test_filters_name_their_valid_values(estate: Estate, sample_db: Path) -> None:
+    # gates by name or by their G1/G2/G3 names
+    same(estate.gates(gate="G3"), estate.gates(gate="audit"))
+    same(estate.findings(gate=["g1", "scope"]), estate.findings(gate=["identity", "scope"]))
+    with pytest.raises(ValueError, match="gate='network' is not valid; choose from identity, scope, audit"):
+        estate.findings(gate="network")
+    with pytest.raises(ValueError, match="choose from 1, 2, 3, 4"):
+        estate.verdicts(tier=7)
+    with pytest.raises(ValueError, match="status='OPEN' is not valid"):
+        estate.findings(status="OPEN")
+    with pytest.raises(TypeError, match="unknown filter 'team_name'; filters are tier, "):
+        estate.verdicts(team_name="payments")
+    # verdicts(verdict=...) narrows to that verdict, read-only written either way
+    same(estate.verdicts(verdict="read-only"),
+         plain(sample_db, "SELECT * FROM verdicts WHERE verdict = 'READ_ONLY' ORDER BY tier, system_id"))
+    with pytest.raises(KeyError, match="no framework 'owasp_top_ten'; choose from "):
+        estate.framework_status("owasp_top_ten")
+
+
+def test_figures_do_not_import_the_api() -> None:
+    source = (ROOT / "mcp_clearance" / "figures.py").read_text()
+    assert "mcp_clearance.api" not in source and "from mcp_clearance import" not in source
+
+
 def test_notebook_display_and_board_summary(estate: Estate) -> None:
     s = estate.summary().iloc[0]
     html = estate._repr_html_()

@@ -1,11 +1,9 @@
-"""The dashboard's seven pages under `streamlit.testing` (AppTest), on the real sample estate.
+"""The dashboard's pages under `streamlit.testing` (AppTest), on the real sample estate.
 
-Every page is run by its module (`from mcp_clearance.dashboard import posture; posture.render()`), with
+Every page is run inside the app (`main(start="posture")` serves that page at the root), with
 MCP_CLEARANCE_DB pointing at a database made by the real pipeline, and what it shows is compared with the
-views read directly with duckdb from the same file. app.py's own navigation is run too: AppTest runs its
-default page, but `AppTest.switch_page` only reaches pages defined by files, and app.py's pages are
-callables (`st.Page(posture.render, ...)`), so the other six are reached through app.py in the browser
-test (tests/test_e2e.py), which opens every page by its URL.
+views read directly with duckdb from the same file. app.py itself is run too (its root opens Posture); the
+browser test (tests/test_e2e.py) opens every page by its URL and follows the links between them.
 """
 
 from __future__ import annotations
@@ -33,9 +31,11 @@ from mcp_clearance.sample_estate import planted_secrets
 ROOT = Path(__file__).parent.parent
 FRAMEWORK_FILES = sorted(p.stem for p in (ROOT / "frameworks").glob("*.yaml"))
 PAGES = {  # module -> title
-    "posture": "Posture", "frameworks": "Frameworks", "explorer": "Explorer", "system": "System",
-    "remediation": "Remediation", "exceptions": "Exceptions", "data_page": "Data",
+    "posture": "Posture", "systems": "Systems", "agents": "Agents", "frameworks": "Frameworks",
+    "explorer": "Explorer", "system": "System", "remediation": "Remediation", "exceptions": "Exceptions",
+    "data_page": "Data",
 }
+TILES = ("Cleared", "Read-only", "Blocked", "Evidence coverage", "Exceptions expiring ≤ 30 days")
 # generous: the first System page of a run joins the whole audit trail (see the report to the lead); CI is slow
 TIMEOUT = 120
 EXPLORER_ORDER = "ORDER BY tier, system_id, check_id, resource"
@@ -46,7 +46,9 @@ OPEN = "status IN ('FAIL', 'UNKNOWN')"  # the Explorer's default status filter
 
 
 def page(module: str) -> AppTest:
-    return AppTest.from_string(f"from mcp_clearance.dashboard import {module}\n{module}.render()\n",
+    """The app with `module` as the page at the root URL: the page runs inside the app's navigation, so its links
+    to other pages resolve as in the browser."""
+    return AppTest.from_string(f"from mcp_clearance.dashboard.app import main\nmain(start={module!r})\n",
                                default_timeout=TIMEOUT)
 
 
@@ -77,6 +79,27 @@ def table(at: AppTest, *columns: str) -> pd.DataFrame:
     found = [d.value for d in at.dataframe if list(d.value.columns[:len(columns)]) == list(columns)]
     assert len(found) == 1, f"expected one table with columns {columns}, got {len(found)}"
     return found[0]
+
+
+def system_of(link: str) -> str:
+    """The system a System-page link opens (the Systems and Explorer tables link every row)."""
+    return link.removeprefix("./system?system=")
+
+
+def check_of(label: str) -> str:
+    """The check id of a "check AU-02 · title" label."""
+    return label.removeprefix("check ").split(" · ")[0]
+
+
+def finding_keys(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(system, check, resource) of each row of a findings table that shows links and check labels."""
+    return [(system_of(link), check_of(check), resource)
+            for link, check, resource in zip(frame["link"], frame["check"], frame["resource"], strict=True)]
+
+
+def links(at: AppTest) -> dict[str, tuple[str, str]]:
+    """Page links on the page: label -> (page URL path, query string)."""
+    return {el.proto.label: (el.proto.page, el.proto.query_string) for el in at.get("page_link")}
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -145,18 +168,22 @@ def test_posture_tiles_board_summary_and_charts_are_the_views_numbers(db: Path) 
     assert [t.value for t in at.title] == ["Posture"]
     assert metrics(at) == {
         "Cleared": str(cleared), "Read-only": str(read_only), "Blocked": str(blocked),
-        "Insufficient evidence": str(insufficient), "Evidence coverage": share(coverage),
-        "Exceptions expiring ≤ 30 days": str(expiring),
+        "Evidence coverage": share(coverage), "Exceptions expiring ≤ 30 days": str(expiring),
     }
-    assert cleared + read_only + blocked == systems == 36
-    assert at.caption[0].value.startswith(f"As of {as_of.isoformat()} · {systems} systems")
+    assert cleared + read_only + blocked == systems == 36, "the tiles add up to the estate"
+    # insufficient evidence is part of Blocked, and each tile opens the systems it counts
+    assert links(at)[f"of which {insufficient} lack evidence"] == ("systems", "evidence=insufficient")
+    assert links(at)["See blocked systems"] == ("systems", "verdict=BLOCKED")
+    assert links(at)["See cleared systems"] == ("systems", "verdict=CLEARED")
+    assert at.caption[0].value == f"As of {as_of.isoformat()} · {systems} systems"
+    assert all(str(db) not in c.value and str(db.parent) not in c.value for c in at.caption), "no temp paths"
     assert at.caption[1].value.startswith("After accepted risk: {} cleared · {} read-only · {} blocked".format(
         *after_risk))
     assert at.info[0].value.startswith(f"As of {as_of.isoformat()}, {cleared} of {systems} systems are cleared")
 
     figs = charts(at)
     assert set(figs) == {"Verdicts by tier", "Verdicts by business unit", "Verdicts over runs",
-                         "Checks holding most systems back", "Systems x gates"}
+                         "Checks failing on the most systems", "Systems x gates"}
     by_tier = {t["name"]: sum(numbers(t["y"])) for t in figs["Verdicts by tier"]["data"]}
     expected = dict(sql(db, "SELECT verdict, count(*) FROM verdicts GROUP BY verdict"))
     assert by_tier == expected
@@ -176,6 +203,8 @@ def test_app_py_navigation_opens_posture_by_default(db: Path) -> None:
     assert [t.value for t in at.title] == ["Posture"]
     assert metrics(at)["Blocked"] == str(one(db, "SELECT blocked FROM estate_summary"))
     assert len(at.get("plotly_chart")) == 5
+    # the sidebar lists every page
+    assert [label for label, (path, _) in links(at).items() if label in PAGES.values()] == list(PAGES.values())
 
 
 def test_with_an_oidc_provider_configured_nothing_shows_before_sign_in(db: Path) -> None:
@@ -229,27 +258,27 @@ def test_frameworks_page_opens_from_the_url_and_scopes_to_one_system(db: Path) -
     requirement = one(db, "SELECT requirement_id FROM framework_status WHERE framework_id = ? AND system_id = ? "
                           "AND status = 'failing' ORDER BY position LIMIT 1", "owasp_mcp_top10_2025", system_id)
     rendered(at.selectbox(key="framework_requirement").set_value(requirement))
-    findings = table(at, "system_id", "check_id", "status")
+    findings = table(at, "link", "status", "check")
     expected = one(db, "SELECT count(*) FROM findings WHERE system_id = ? AND status IN ('FAIL', 'UNKNOWN') AND "
                        "list_contains((SELECT any_value(checks) FROM framework_status WHERE framework_id = ? AND "
                        "system_id = ? AND requirement_id = ?), check_id)",
                    system_id, "owasp_mcp_top10_2025", system_id, requirement)
     assert len(findings) == expected > 0
-    assert set(findings["system_id"]) == {system_id}
+    assert set(findings["link"].map(system_of)) == {system_id}
 
 
 def test_explorer_defaults_to_open_findings_and_filters_shrink_the_table_to_the_sql_rows(db: Path) -> None:
     at = rendered(page("explorer"))
-    findings = table(at, "system_id", "system_name", "tier")
+    findings = table(at, "link", "status", "check")
     everything_open = sql(db, f"SELECT system_id, check_id, resource FROM findings WHERE {OPEN} {EXPLORER_ORDER}")
-    assert cells(findings, ["system_id", "check_id", "resource"]) == everything_open
+    assert finding_keys(findings) == everything_open
     systems = one(db, f"SELECT count(DISTINCT system_id) FROM findings WHERE {OPEN}")
     assert at.caption[0].value == f"{len(everything_open)} results · {systems} systems"
     assert at.multiselect(key="filter_status").value == ["FAIL", "UNKNOWN"]
 
     unit = one(db, f"SELECT business_unit FROM findings WHERE {OPEN} GROUP BY 1 ORDER BY count(*), 1 LIMIT 1")
     rendered(at.multiselect(key="filter_business_unit").set_value([unit]))
-    narrowed = cells(table(at, "system_id", "system_name", "tier"), ["system_id", "check_id", "resource"])
+    narrowed = finding_keys(table(at, "link", "status", "check"))
     assert narrowed == sql(db, f"SELECT system_id, check_id, resource FROM findings WHERE {OPEN} "
                                f"AND business_unit = ? {EXPLORER_ORDER}", unit)
     assert 0 < len(narrowed) < len(everything_open)
@@ -259,7 +288,7 @@ def test_explorer_defaults_to_open_findings_and_filters_shrink_the_table_to_the_
     client = one(db, "SELECT client FROM system_connectors WHERE system_id IN "
                      f"(SELECT system_id FROM findings WHERE {OPEN} AND business_unit = ?) ORDER BY 1 LIMIT 1", unit)
     rendered(at.multiselect(key="filter_client").set_value([client]))
-    both = cells(table(at, "system_id", "system_name", "tier"), ["system_id", "check_id", "resource"])
+    both = finding_keys(table(at, "link", "status", "check"))
     assert both == sql(db, f"SELECT system_id, check_id, resource FROM findings WHERE {OPEN} AND business_unit = ? "
                            "AND system_id IN (SELECT system_id FROM system_connectors WHERE client = ?) "
                            f"{EXPLORER_ORDER}", unit, client)
@@ -268,7 +297,7 @@ def test_explorer_defaults_to_open_findings_and_filters_shrink_the_table_to_the_
     # clearing the filters brings every open finding back and takes them out of the URL
     at.multiselect(key="filter_business_unit").set_value([])
     rendered(at.multiselect(key="filter_client").set_value([]))
-    assert len(table(at, "system_id", "system_name", "tier")) == len(everything_open)
+    assert len(table(at, "link", "status", "check")) == len(everything_open)
     assert "business_unit" not in at.query_params and "client" not in at.query_params
 
 
@@ -287,7 +316,7 @@ def test_explorer_url_round_trip(db: Path) -> None:
     query = ("FROM findings WHERE tier = 1 AND gate IN ('identity', 'audit') AND status = 'UNKNOWN' "
              "AND NOT suppressed")
     rows = sql(db, f"SELECT system_id, check_id, resource {query} {EXPLORER_ORDER}")
-    assert cells(table(at, "system_id", "system_name", "tier"), ["system_id", "check_id", "resource"]) == rows
+    assert finding_keys(table(at, "link", "status", "check")) == rows
     grouped = table(at, "gate", "results")
     assert dict(cells(grouped, ["gate", "results"])) == dict(sql(db, f"SELECT gate, count(*) {query} GROUP BY 1"))
 
@@ -300,7 +329,7 @@ def test_explorer_url_round_trip(db: Path) -> None:
     wider = sql(db, "SELECT system_id, check_id, resource FROM findings WHERE tier IN (1, 2) "
                     f"AND gate IN ('identity', 'audit') AND status = 'UNKNOWN' AND NOT suppressed {EXPLORER_ORDER}")
     assert len(wider) > len(rows)
-    assert cells(table(at, "system_id", "system_name", "tier"), ["system_id", "check_id", "resource"]) == wider
+    assert finding_keys(table(at, "link", "status", "check")) == wider
     # a rerun with no interaction keeps the state (the URL and the widgets agree)
     rendered(at)
     assert at.multiselect(key="filter_tier").value == ["1", "2"]
@@ -330,14 +359,13 @@ def test_system_page_from_the_url(db: Path) -> None:
         db, "SELECT gate, status FROM gate_results WHERE system_id = ? ORDER BY gate", system_id)
     steps = sql(db, "SELECT step, check_id FROM path_to_clearance WHERE system_id = ? ORDER BY step", system_id)
     assert steps, "a blocked system has a path to the next stage"
-    assert [t.split(" ")[:2] for t in text if re.match(r"\d+\. \*\*", t)] == [
-        [f"{step}.", f"**{check_id}"] for step, check_id in steps]
+    assert [t.split(" ")[:3] for t in text if re.match(r"\d+\. \*\*", t)] == [
+        [f"{step}.", "**check", check_id] for step, check_id in steps]
     assert len(table(at, "agent_id", "client")) == one(
         db, "SELECT count(*) FROM system_connectors WHERE system_id = ?", system_id)
-    findings = table(at, "check_id", "title", "status", "resource")
+    findings = table(at, "status", "check", "resource")
     assert len(findings) == one(db, "SELECT count(*) FROM findings WHERE system_id = ?", system_id)
-    coverage = table(at, "system_id", "agent_id", "calls")
-    assert set(coverage["system_id"]) == {system_id}
+    coverage = table(at, "agent_id", "calls")
     assert int(coverage["calls"].sum()) == calls
     assert len(table(at, "chain", "calls")) > 0
 
@@ -345,7 +373,7 @@ def test_system_page_from_the_url(db: Path) -> None:
     other = one(db, "SELECT min(system_id) FROM systems WHERE system_id <> ?", system_id)
     rendered(at.selectbox(key="system").set_value(other))
     assert at.query_params["system"] == other
-    assert len(table(at, "check_id", "title", "status", "resource")) == one(
+    assert len(table(at, "status", "check", "resource")) == one(
         db, "SELECT count(*) FROM findings WHERE system_id = ?", other)
 
 
@@ -383,13 +411,13 @@ def test_remediation_page_counts_open_findings_per_team(db: Path) -> None:
                            "Without a ticket": str(unticketed)}
     teams = [r[0] for r in sql(db, "SELECT DISTINCT team FROM findings WHERE status = 'FAIL' AND NOT suppressed "
                                    "ORDER BY 1")]
-    assert at.multiselect(key="team").options == teams
-    assert len(table(at, "team", "system_id")) == open_
-    assert len(table(at, "finding_id", "check_id", "system_id")) == one(db, "SELECT count(*) FROM finding_deltas")
+    assert at.button_group(key="team").options == teams
+    assert len(table(at, "due", "overdue", "link")) == open_
+    assert len(table(at, "change", "link", "check")) == one(db, "SELECT count(*) FROM finding_deltas")
     assert set(charts(at)) == {"Open findings per team over runs", "Since the previous run"}
     # a team narrows the list and goes in the URL
     assert len(teams) > 1
-    rendered(at.multiselect(key="team").set_value(teams[:1]))
+    rendered(at.button_group(key="team").set_value(teams[:1]))
     assert as_list(at.query_params["team"]) == teams[:1]
     assert metrics(at)["Open findings"] == str(one(
         db, "SELECT count(*) FROM findings WHERE status = 'FAIL' AND NOT suppressed AND team = ?", teams[0]))
@@ -401,7 +429,7 @@ def test_exceptions_page_counts_each_state(db: Path) -> None:
     assert sum(counts.values()) > 0, "the sample estate ships exceptions"
     assert metrics(at) == {s.replace("_", " ").capitalize(): str(counts.get(s, 0))
                            for s in ("active", "expired", "unused", "invalid", "not_yet_active")}
-    shown = table(at, "exception_id")
+    shown = table(at, "state_badge", "state_reason", "exception_id")
     assert sorted(shown["exception_id"]) == sorted(r[0] for r in sql(db, "SELECT exception_id FROM exceptions_audit"))
 
 
@@ -414,7 +442,7 @@ def test_data_page_lists_runs_sources_and_quarantine(db: Path) -> None:
     quarantined = one(db, "SELECT count(*) FROM quarantine")
     assert quarantined > 0, "the sample plants bad records"
     assert f"Quarantined records ({quarantined})" in [h.value for h in at.subheader]
-    assert len(table(at, "source_file", "line")) == quarantined
+    assert len(table(at, "reason", "source_file", "line")) == quarantined
     assert len(table(at, "family", "format", "source_file")) == one(db, "SELECT count(*) FROM sources")
 
 
@@ -482,7 +510,7 @@ def test_a_system_without_evidence_is_insufficient_evidence(tmp_path: Path, monk
     monkeypatch.setenv(data.DB_ENV, str(db))
 
     posture = rendered(page("posture"))
-    assert metrics(posture)["Insufficient evidence"] == "1" and metrics(posture)["Blocked"] == "1"
+    assert metrics(posture)["Blocked"] == "1" and "of which 1 lack evidence" in links(posture)
     assert "(1 of those lack the evidence to decide)" in posture.info[0].value
 
     system = rendered(page("system"))
@@ -552,3 +580,144 @@ def test_a_garbage_or_stale_wal_database_names_the_command_to_run(fault: str, tm
     if fault == "stale WAL":
         assert "write-ahead log" in at.error[0].value
     assert not at.title, "the page stops after the message"
+
+
+# -- drill-down, impact, agents, due windows ---------------------------------------------------------------------
+
+
+def systems_shown(at: AppTest) -> list[str]:
+    return [system_of(link) for link in table(at, "link", "system_name", "verdict")["link"]]
+
+
+@pytest.mark.parametrize(("params", "expected_sql"), [
+    ({"verdict": "BLOCKED"}, "SELECT system_id FROM verdicts WHERE verdict = 'BLOCKED'"),
+    ({"verdict": ["CLEARED", "READ_ONLY"]}, "SELECT system_id FROM verdicts WHERE verdict <> 'BLOCKED'"),
+    ({"evidence": "insufficient"}, "SELECT system_id FROM verdicts WHERE insufficient_evidence"),
+    ({"tier": "1", "verdict": "BLOCKED"}, "SELECT system_id FROM verdicts WHERE tier = 1 AND verdict = 'BLOCKED'"),
+    ({"audit": "FAIL", "tier": "1"},
+     "SELECT system_id FROM gate_results JOIN system_tiers USING (system_id) "
+     "WHERE gate = 'audit' AND status = 'FAIL' AND tier = 1"),
+    ({"failing_check": "SC-01"},
+     "SELECT DISTINCT system_id FROM findings WHERE check_id = 'SC-01' AND status = 'FAIL' AND NOT suppressed"),
+    # one fix from the next stage: exactly one check on the path (the rule, read from path_to_clearance itself)
+    ({"fixes": "1"}, "SELECT system_id FROM path_to_clearance GROUP BY 1 HAVING count(*) = 1"),
+    ({"moved_by": "SC-02"},
+     "SELECT system_id FROM path_to_clearance GROUP BY 1 HAVING count(*) = 1 AND bool_and(check_id = 'SC-02')"),
+])
+def test_systems_page_lists_exactly_the_systems_a_filter_counts(db: Path, params: dict[str, Any],
+                                                                 expected_sql: str) -> None:
+    at = page("systems")
+    at.query_params.update(params)
+    rendered(at)
+    expected = sorted(r[0] for r in sql(db, expected_sql))
+    assert expected, "each filter selects some systems on the sample"
+    assert sorted(systems_shown(at)) == expected
+    assert at.caption[0].value.startswith(f"{len(expected)} of 36 systems")
+
+
+def test_systems_page_shows_verdict_tier_gates_and_blocking_checks_by_title(db: Path) -> None:
+    at = rendered(page("systems"))
+    shown = table(at, "link", "system_name", "verdict")
+    assert len(shown) == 36
+    row = shown.set_index(shown["link"].map(system_of)).loc["legacy-erp"]
+    verdict, after_risk, tier, gates = sql(db, "SELECT verdict, verdict_after_risk, tier, "
+                                               "[identity_gate, scope_gate, audit_gate] FROM verdicts "
+                                               "WHERE system_id = 'legacy-erp'")[0]
+    assert (row["verdict"], row["verdict_after_risk"], row["tier"]) == (verdict, after_risk, tier)
+    assert [row["identity_gate"], row["scope_gate"], row["audit_gate"]] == gates
+    path = sql(db, "SELECT check_id, title FROM path_to_clearance WHERE system_id = 'legacy-erp' ORDER BY step")
+    assert list(row["blocking_checks"]) == [f"{c} · {t}" for c, t in path]
+
+
+def test_impact_panel_ranks_fixes_by_the_systems_they_move(db: Path) -> None:
+    at = rendered(page("posture"))
+    # from the rule: a fix moves a system when it is the only check on that system's path to its next stage
+    moved = dict(sql(db, "SELECT any_value(check_id), count(*) FROM (SELECT system_id, any_value(check_id) AS "
+                         "check_id FROM path_to_clearance GROUP BY 1 HAVING count(*) = 1) GROUP BY check_id"))
+    fixes = {query.removeprefix("moved_by="): label for label, (path, query) in links(at).items()
+             if query.startswith("moved_by=")}
+    assert fixes and len(fixes) == min(5, len(moved))
+    best = max(moved.values())
+    assert {c for c, n in moved.items() if n == best} <= set(fixes), "the fixes that move most systems are listed"
+    for check_id, label in fixes.items():
+        n = moved[check_id]
+        assert f"check {check_id} · " in label and f"moves {n} system" in label
+    counts = [int(re.search(r"moves (\d+) system", label).group(1)) for label in fixes.values()]
+    assert counts == sorted(counts, reverse=True)
+    wins = one(db, "SELECT count(*) FROM (SELECT system_id FROM path_to_clearance GROUP BY 1 HAVING count(*) = 1)")
+    assert f"**Quick wins: {wins} systems are one fix from their next stage.**" in [m.value for m in at.markdown]
+    assert len(table(at, "link", "next_stage", "check")) == wins
+
+
+def test_agents_page_answers_which_agents_lack_delegated_user_logging(db: Path) -> None:
+    at = rendered(page("agents"))
+    agents = table(at, "agent_id", "user_share")
+    expected_agents = {r[0] for r in sql(db, "SELECT agent_id FROM agents UNION "
+                                             "SELECT agent_id FROM delegation_chain_coverage")}
+    assert set(agents["agent_id"]) == expected_agents and len(agents) == len(expected_agents)
+    rendered(at.toggle(key="agents_lacking").set_value(True))
+    assert at.query_params["lacking"] == "user"
+    # lacking: some call without a delegated user, or no call logged at all (nothing proven)
+    lacking = {r[0] for r in sql(db, "SELECT agent_id FROM delegation_chain_coverage GROUP BY 1 "
+                                     "HAVING sum(user_share * calls) < sum(calls) UNION "
+                                     "SELECT agent_id FROM agents WHERE agent_id NOT IN "
+                                     "(SELECT agent_id FROM delegation_chain_coverage)")}
+    assert lacking and set(table(at, "agent_id", "user_share")["agent_id"]) == lacking
+
+
+@pytest.mark.parametrize("window", ["14d", "overdue"])
+def test_remediation_team_and_due_window_narrow_every_element(db: Path, window: str) -> None:
+    # due in 14 days: not yet overdue, due within 14 days of the run; overdue: past the tier's SLA
+    condition = ("NOT overdue AND due <= (SELECT as_of FROM run_context) + INTERVAL 14 DAY" if window == "14d"
+                 else "overdue")
+    team = one(db, f"SELECT team FROM findings WHERE status = 'FAIL' AND NOT suppressed AND {condition} "
+                   "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+    at = page("remediation")
+    at.query_params.update({"team": team, "due": window})
+    rendered(at)
+    expected = sql(db, f"SELECT system_id, check_id, resource FROM findings WHERE status = 'FAIL' AND NOT suppressed "
+                       f"AND team = ? AND {condition} ORDER BY 1, 2, 3", team)
+    assert expected
+    assert sorted(finding_keys(table(at, "due", "overdue", "link"))) == expected
+    assert metrics(at)["Open findings"] == str(len(expected))
+    burn = charts(at)["Open findings per team over runs"]["data"]
+    assert {trace["name"] for trace in burn} == {team}, "the burn-down follows the team"
+    deltas = table(at, "change", "link", "check")
+    assert set(deltas["team"]) <= {team}
+    assert len(deltas) == one(db, "SELECT count(*) FROM finding_deltas JOIN systems USING (system_id) "
+                                  "WHERE team = ?", team)
+
+
+# -- every page and table reads as words --------------------------------------------------------------------------
+
+MD5 = re.compile(r"^[0-9a-f]{32}$")
+# pages with the URL that draws their fullest state
+WALK = [("posture", {}), ("systems", {}), ("agents", {}), ("frameworks", {}), ("explorer", {"group": "gate"}),
+        ("system", {"system": "legacy-erp"}), ("system", {"system": "customer-360"}), ("remediation", {}),
+        ("exceptions", {}), ("data_page", {})]
+
+
+@pytest.mark.parametrize(("module", "params"), WALK)
+def test_every_table_shows_labels_not_column_names_and_no_none(db: Path, module: str, params: dict[str, str]) -> None:
+    at = page(module)
+    at.query_params.update(params)
+    rendered(at)
+    assert at.dataframe, f"{module} shows tables"
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        shown = frame.value
+        for name in shown.columns:
+            column = config.get(name, {})
+            label = column.get("label", name)
+            assert "_" not in label, f"{module}: raw column name {label!r}"
+            values = shown[name].dropna()
+            if values.dtype == object:
+                strings = [v for v in values if isinstance(v, str)]
+                assert not [v for v in strings if MD5.match(v)], f"{module}: md5-like ids in {label!r}"
+                assert not set(strings) & {"None", "nan", "NaT"}, f"{module}: 'None' shown in {label!r}"
+            if pd.api.types.is_float_dtype(values) and column.get("type_config", {}).get("type") != "progress":
+                assert (values.round(2) == values).all(), f"{module}: long fractions in {label!r}"
+        if shown.isna().any().any():
+            assert frame.proto.placeholder not in ("", "None"), f"{module}: a missing value would show as None"
+    text = [m.value for m in at.markdown] + [c.value for c in at.caption] + [m.value for m in at.metric]
+    assert not [t for t in text if re.search(r"\bNone\b", t)], f"{module}: None in text"

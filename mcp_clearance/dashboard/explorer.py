@@ -8,7 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from mcp_clearance.dashboard import data
-from mcp_clearance.dashboard.style import colour_cells
+from mcp_clearance.dashboard.tables import check_label, show, system_link
+from mcp_clearance.dashboard.tables import label as column_label
 
 # filter name -> (label, SQL giving its choices); the name is also the URL parameter
 FILTERS = {
@@ -27,6 +28,10 @@ FILTERS = {
     "status": ("Status", "SELECT * FROM (VALUES ('FAIL'), ('UNKNOWN'), ('PASS'), ('NOT_APPLICABLE'))"),
 }
 GROUP_BY = ["(none)", "tier", "business_unit", "team", "owner", "gate", "check_id", "severity", "system_id", "status"]
+
+# the findings table: the decisive columns first, each system linked to its System page
+SHOWN = ["link", "status", "check", "reason", "due", "severity", "resource", "tier", "system_name", "business_unit",
+         "team", "owner", "gate", "suppressed", "first_seen"]
 
 # each filter as a SQL condition over findings `f`, taking its list of chosen values as one parameter
 CONDITIONS = {
@@ -65,7 +70,7 @@ def render() -> None:
             chosen[name] = picked
         include_suppressed = st.checkbox("Include suppressed (accepted risk)",
                                          value=st.query_params.get("suppressed", "1") == "1", key="include_suppressed")
-        group_by = st.selectbox("Group by", GROUP_BY,
+        group_by = st.selectbox("Group by", GROUP_BY, format_func=lambda g: g if g == "(none)" else column_label(g),
                                 index=GROUP_BY.index(st.query_params.get("group", "(none)"))
                                 if st.query_params.get("group", "(none)") in GROUP_BY else 0, key="group_by")
     # mirror every filter in the URL so a link reproduces this view
@@ -91,7 +96,9 @@ def render() -> None:
         grouped = (findings.groupby(group_by).agg(results=("check_id", "size"), systems=("system_id", "nunique"),
                                                   failing=("status", lambda s: int((s == "FAIL").sum())))
                    .reset_index().sort_values("results", ascending=False))
-        st.dataframe(grouped, hide_index=True, key="grouped")
-    st.dataframe(colour_cells(findings, ["status"]), hide_index=True, key="findings_table")
+        show(grouped, "grouped")
+    findings["link"] = findings["system_id"].map(system_link)
+    findings["check"] = [check_label(c, t) for c, t in zip(findings["check_id"], findings["title"], strict=True)]
+    show(findings, "findings_table", order=SHOWN, links={"link": r"system=(.*)$"}, colour=["status"])
     st.download_button("Download CSV", findings.to_csv(index=False), file_name="mcp-clearance-findings.csv",
                        mime="text/csv", key="download")

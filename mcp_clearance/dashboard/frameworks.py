@@ -5,7 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from mcp_clearance.dashboard import data
-from mcp_clearance.dashboard.style import colour_cells
+from mcp_clearance.dashboard.tables import check_label, show, system_link
+
+# the framework the page opens on when the URL names none: the one written for agents
+DEFAULT_FRAMEWORK = "owasp_agentic_top10_2026"
 
 
 def render() -> None:
@@ -16,7 +19,8 @@ def render() -> None:
     names = dict(zip(frameworks["framework_id"], frameworks["framework_name"], strict=True))
     chosen = st.query_params.get("framework")
     ids = list(names)
-    framework_id = st.selectbox("Framework", ids, index=ids.index(chosen) if chosen in ids else 0,
+    start = chosen if chosen in ids else DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK in ids else ids[0]
+    framework_id = st.selectbox("Framework", ids, index=ids.index(start),
                                 format_func=names.__getitem__, key="framework")
     st.query_params["framework"] = framework_id
     systems = ["(whole estate)", *data.sql(key, "SELECT system_id FROM systems ORDER BY 1")["system_id"]]
@@ -35,14 +39,16 @@ def render() -> None:
         st.info("No system in this run to assess against this framework: add systems to `inventory.yaml` and run "
                 "`mcp-clearance run` again.")
         return
+    titles = dict(data.sql(key, "SELECT check_id, title FROM check_catalog").itertuples(index=False))
     attribute = frameworks.set_index("framework_id").loc[framework_id, "group_attribute"]
     counts = requirements["status"].value_counts()
     st.caption(" · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap")))
     for group, rows in requirements.groupby("group_value", sort=False, dropna=False):
         st.subheader(f"{attribute}: {group}")
         shown = rows[["requirement_id", "title", "status", "strength", "checks"]].copy()
-        shown["checks"] = shown["checks"].map(lambda ids: ", ".join(f"check {c}" for c in ids))  # not AU-2 etc.
-        st.dataframe(colour_cells(shown, ["status"]), hide_index=True, key=f"req_{group}")
+        shown["checks"] = shown["checks"].map(lambda ids: [check_label(c, titles.get(c, "")) for c in ids])
+        show(shown, f"req_{group}", order=["requirement_id", "status", "title", "strength", "checks"],
+             colour=["status"])
 
     st.subheader("Findings behind a requirement")
     requirement = st.selectbox("Requirement", requirements["requirement_id"].tolist(), key="framework_requirement",
@@ -57,4 +63,7 @@ def render() -> None:
              "AND (? IS NULL OR system_id = ?) ORDER BY system_id, check_id",
         checks, system_id, system_id)
     st.caption(f"Checks: {', '.join(f'check {c}' for c in checks)} — {len(findings)} failing or unknown results")
-    st.dataframe(colour_cells(findings, ["status"]), hide_index=True, key="requirement_findings")
+    findings["link"] = findings["system_id"].map(system_link)
+    findings["check"] = [check_label(c, titles.get(c, "")) for c in findings["check_id"]]
+    show(findings, "requirement_findings", order=["link", "status", "check", "resource", "reason", "suppressed"],
+         links={"link": r"system=(.*)$"}, colour=["status"])

@@ -1,29 +1,95 @@
-"""Posture: the CISO's one screen."""
+"""Posture: the CISO's one screen. Every number opens the systems it counts (Systems page, filters in the URL)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import streamlit as st
 
 from mcp_clearance.api import share
 from mcp_clearance.dashboard import data
+from mcp_clearance.dashboard.nav import go, link
+from mcp_clearance.dashboard.tables import show, system_link
+
+STAGE_WORDS = {"READ_ONLY": "read-only", "CLEARED": "cleared"}
+
+
+def _previous(key: data.RunKey) -> dict[str, Any]:
+    """The run before this one, for the tiles' change (empty when there is no history)."""
+    trend = data.view(key, "trend_per_run", order_by="as_of DESC")
+    return trend.iloc[1].to_dict() if len(trend) > 1 else {}
+
+
+def _tiles(key: data.RunKey) -> None:
+    s = data.summary(key)
+    before = _previous(key)
+
+    def change(name: str) -> int | None:
+        return int(s[name]) - int(before[name]) if name in before else None
+
+    cols = st.columns(5)
+    cols[0].metric("Cleared", int(s["cleared"]), change("cleared"), help="all three gates pass at the system's tier")
+    with cols[0]:
+        link("systems", "See cleared systems", {"verdict": "CLEARED"}, icon=":material/arrow_forward:")
+    cols[1].metric("Read-only", int(s["read_only"]), change("read_only"), delta_color="off",
+                   help="identity and audit pass; write access not cleared")
+    with cols[1]:
+        link("systems", "See read-only systems", {"verdict": "READ_ONLY"}, icon=":material/arrow_forward:")
+    cols[2].metric("Blocked", int(s["blocked"]), change("blocked"), delta_color="inverse",
+                   help="a gate fails, or evidence is missing")
+    with cols[2]:
+        link("systems", "See blocked systems", {"verdict": "BLOCKED"}, icon=":material/arrow_forward:")
+        link("systems", f"of which {int(s['insufficient_evidence'])} lack evidence", {"evidence": "insufficient"})
+    cols[3].metric("Evidence coverage", share(s["evidence_coverage"]),
+                   help="share of needed evidence present, averaged over systems and gates")
+    with cols[3]:
+        link("data_page", "What was read", icon=":material/arrow_forward:")
+    cols[4].metric("Exceptions expiring ≤ 30 days", int(s["exceptions_expiring_30d"]))
+    with cols[4]:
+        link("exceptions", "See exceptions", {"state": "expiring"}, icon=":material/arrow_forward:")
+    st.caption(f"After accepted risk: {int(s['cleared_after_risk'])} cleared · {int(s['read_only_after_risk'])} "
+               f"read-only · {int(s['blocked_after_risk'])} blocked. Raw verdicts above never count an exception. "
+               "Changes are since the previous run.")
+
+
+def _impact(key: data.RunKey) -> None:
+    st.subheader("What to fund first")
+    st.caption("Fixes ranked by how many systems each moves to their next stage on its own "
+               "(blocked → read-only, read-only → cleared).")
+    fixes = data.view(key, "fix_impact", order_by="systems_moved DESC, CASE effort WHEN 'low' THEN 1 WHEN 'medium' "
+                                                 "THEN 2 ELSE 3 END, systems_on_path DESC, check_id")
+    top = fixes[fixes["systems_moved"] > 0].head(5)
+    if top.empty:
+        st.info("No single fix moves a system to its next stage: every system short of cleared needs several.")
+    for row in top.itertuples():
+        stages = " and ".join(f"{n} to {STAGE_WORDS[stage]}" for n, stage in
+                              ((row.to_read_only, "READ_ONLY"), (row.to_cleared, "CLEARED")) if n)
+        link("systems", f"check {row.check_id} · {row.title} — moves {row.systems_moved} "
+                        f"system{'s' if row.systems_moved != 1 else ''} ({stages}) · effort {row.effort}",
+             {"moved_by": row.check_id}, icon=":material/trending_up:")
+    wins = data.view(key, "quick_wins", order_by="tier, effort, system_id")
+    st.markdown(f"**Quick wins: {len(wins)} systems are one fix from their next stage.**")
+    link("systems", "See them in the Systems list", {"fixes": "1"}, icon=":material/arrow_forward:")
+    wins = wins.assign(link=wins["system_id"].map(system_link),
+                       check="check " + wins["check_id"] + " · " + wins["title"],
+                       next_stage=wins["next_stage"].map(STAGE_WORDS))
+    show(wins, "quick_wins", order=["link", "next_stage", "check", "effort", "tier", "team", "owner"],
+         links={"link": r"system=(.*)$"})
+
+
+def _chart(key: data.RunKey, name: str, widget: str) -> dict[str, Any] | None:
+    """A chart whose bars and cells open the systems they count: the clicked point, or None."""
+    event = st.plotly_chart(data.figure(key, name), key=widget, on_select="rerun", selection_mode="points")
+    points = event.selection.points if event else []
+    return points[0] if points else None
 
 
 def render() -> None:
     _, key = data.current()
     s = data.summary(key)
     st.title("Posture")
-    st.caption(f"As of {data.as_of(key)} · {s['systems']} systems · database `{key[0]}`")
-
-    cols = st.columns(6)
-    cols[0].metric("Cleared", int(s["cleared"]), help="all three gates pass at the system's tier")
-    cols[1].metric("Read-only", int(s["read_only"]), help="identity and audit pass; write access not cleared")
-    cols[2].metric("Blocked", int(s["blocked"]), help="a gate fails, or evidence is missing")
-    cols[3].metric("Insufficient evidence", int(s["insufficient_evidence"]))
-    cols[4].metric("Evidence coverage", share(s["evidence_coverage"]),
-                   help="share of needed evidence present, averaged over systems and gates")
-    cols[5].metric("Exceptions expiring ≤ 30 days", int(s["exceptions_expiring_30d"]))
-    st.caption(f"After accepted risk: {int(s['cleared_after_risk'])} cleared · {int(s['read_only_after_risk'])} "
-               f"read-only · {int(s['blocked_after_risk'])} blocked. Raw verdicts above never count an exception.")
+    st.caption(f"As of {data.as_of(key)} · {s['systems']} systems")
+    _tiles(key)
 
     moved = data.sql(key, "SELECT system_id, derived_tier, effective_tier, tier_override_status FROM verdicts "
                           "WHERE derived_tier <> effective_tier OR tier_override_status = 'lowering_not_applied'")
@@ -34,11 +100,21 @@ def render() -> None:
 
     st.subheader("Board summary")
     st.info(data.board_summary(key))
+    _impact(key)
 
+    st.caption("Click a bar or a cell to open the systems it counts.")
     left, right = st.columns(2)
-    left.plotly_chart(data.figure(key, "verdicts_by_tier"), key="tier_chart")
-    right.plotly_chart(data.figure(key, "verdicts_by_unit"), key="unit_chart")
+    with left:
+        if point := _chart(key, "verdicts_by_tier", "tier_chart"):
+            go("systems", {"tier": str(point["x"]), "verdict": point["customdata"][0]})
+    with right:
+        if point := _chart(key, "verdicts_by_unit", "unit_chart"):
+            go("systems", {"business_unit": point["y"], "verdict": point["customdata"][0]})
     left, right = st.columns(2)
-    left.plotly_chart(data.figure(key, "trend"), key="trend_chart")
-    right.plotly_chart(data.figure(key, "top_failing_checks"), key="top_checks_chart")
-    st.plotly_chart(data.figure(key, "gate_matrix"), key="gate_matrix_chart")
+    with left:
+        st.plotly_chart(data.figure(key, "trend"), key="trend_chart")
+    with right:
+        if point := _chart(key, "top_failing_checks", "top_checks_chart"):
+            go("systems", {"failing_check": point["customdata"][0]})
+    if point := _chart(key, "gate_matrix", "gate_matrix_chart"):  # a cell is one system: open it
+        go("system", {"system": point["y"]})

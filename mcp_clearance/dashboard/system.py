@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from mcp_clearance.dashboard import data
-from mcp_clearance.dashboard.style import colour_cells, show_badge
+from mcp_clearance.dashboard.style import show_badge
+from mcp_clearance.dashboard.tables import check_label, show
 
 
 def render() -> None:
@@ -33,21 +34,21 @@ def render() -> None:
         st.markdown(f"**Why:** {v['reason']}")
         gates = data.sql(key, "SELECT gate, status, passed, failed, unknown, coverage FROM gate_results "
                               "WHERE system_id = ? ORDER BY gate", system_id)
-        st.dataframe(colour_cells(gates, ["status"]), hide_index=True, key="gates")
+        show(gates, "gates", colour=["status"])
 
     path = data.sql(key, "SELECT step, next_stage, check_id, title, status, effort, remediation "
                          "FROM path_to_clearance WHERE system_id = ? ORDER BY step", system_id)
     if not path.empty:
         st.subheader(f"Path to {path['next_stage'].iloc[0].replace('_', '-').lower()}")
         for row in path.itertuples():
-            st.markdown(f"{row.step}. **{row.check_id} {row.title}** ({row.status}, effort {row.effort}) — "
+            st.markdown(f"{row.step}. **check {row.check_id} · {row.title}** ({row.status}, effort {row.effort}) — "
                         f"{row.remediation}")
 
     st.subheader("Agents and connectors")
     connectors = data.sql(key, "SELECT agent_id, client, server_name, transport, coalesce(command, url) AS launches, "
                                "package_name, package_version, package_pinned, tools_allow, source_file "
                                "FROM system_connectors WHERE system_id = ? ORDER BY agent_id, server_name", system_id)
-    st.dataframe(connectors, hide_index=True, key="connectors")
+    show(connectors, "connectors")
 
     st.subheader("Tools")
     tools = data.sql(key, "SELECT agent_id, server_name, tool_name, read_only_hint, destructive_hint, is_write, "
@@ -55,7 +56,7 @@ def render() -> None:
                           "FROM system_tools WHERE system_id = ? ORDER BY server_name, tool_name", system_id)
     if tools.empty:
         st.caption("No tool listing for this system's servers: scope checks that need tools are unknown.")
-    st.dataframe(tools, hide_index=True, key="tools")
+    show(tools, "tools")
 
     st.subheader("Credentials")
     credentials = data.view(key, "credential_lifetimes", data.Filter(system_id=system_id))
@@ -63,7 +64,10 @@ def render() -> None:
         st.caption("No credential of this system's agents was found in the inventories: identity is unknown.")
     else:
         st.plotly_chart(data.figure(key, "credential_lifetimes", system_id=system_id), key="credential_chart")
-        st.dataframe(credentials, hide_index=True, key="credentials")
+        show(credentials, "credentials",
+             order=["credential_id", "exceeds_tier_limit", "never_expires", "lifetime_s", "max_credential_lifetime_s",
+                    "kind", "agent_id", "principal", "issued_at", "expires_at", "last_used_at", "last_rotated_at",
+                    "scopes", "source_format", "source_file", "source_line"])
 
     st.subheader("Delegation chain seen in the logs")
     # the two chain views are read whole, once per run, and narrowed here: their cost is joining the whole audit
@@ -79,12 +83,17 @@ def render() -> None:
         chains["chain"] = (chains["agent_identity"].fillna(unlogged) + " → " + chains["delegated_user"].fillna(unlogged)
                            + " → " + chains["tool_name"].fillna(unlogged) + " → "
                            + chains["target_action"].fillna(unlogged))
-        st.dataframe(chains[["chain", "calls"]], hide_index=True, key="chains")
+        show(chains[["chain", "calls"]], "chains")
         coverage = data.view(key, "delegation_chain_coverage", order_by="system_id, agent_id")
-        st.dataframe(coverage[coverage["system_id"] == system_id], hide_index=True, key="chain_coverage")
+        show(coverage[coverage["system_id"] == system_id], "chain_coverage",
+             order=["agent_id", "calls", "agent_share", "user_share", "decision_share", "trace_share",
+                    "target_linked_share", "first_call", "last_call"])
 
     st.subheader("Findings with evidence")
     findings = data.sql(key, "SELECT check_id, title, status, resource, reason, observed, expected, evidence, "
                              "suppressed, exception_id FROM findings WHERE system_id = ? "
                              "ORDER BY status = 'PASS', check_id, resource", system_id)
-    st.dataframe(colour_cells(findings, ["status"]), hide_index=True, key="system_findings")
+    findings["check"] = [check_label(c, t) for c, t in zip(findings["check_id"], findings["title"], strict=True)]
+    show(findings, "system_findings", colour=["status"],
+         order=["status", "check", "resource", "reason", "observed", "expected", "evidence", "suppressed",
+                "exception_id"])
