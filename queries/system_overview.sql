@@ -18,7 +18,8 @@ SELECT
     v.verdict,
     v.verdict_after_risk,
     v.insufficient_evidence,
-    t.tier,  -- effective tier; when system_tiers gains derived_tier, add `t.derived_tier,` here
+    t.tier,  -- effective tier
+    t.derived_tier,
     v.tier_reason,
     v.identity_gate,
     v.scope_gate,
