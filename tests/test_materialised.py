@@ -34,7 +34,8 @@ WITH calls AS (
     FROM tool_calls AS t LEFT JOIN agent_identities AS i ON i.identity = t.agent_identity
 ),
 events AS (
-    SELECT e.event_id, e.occurred_at, e.role_session_name, e.source_identity, i.agent_id,
+    SELECT e.event_id, e.occurred_at, e.role_session_name,
+           coalesce(e.on_behalf_of, e.source_identity) AS source_identity, i.agent_id,
            e.event_source || ':' || e.event_name AS action
     FROM target_events AS e LEFT JOIN agent_identities AS i ON i.identity = e.principal_arn
 ),

@@ -20,37 +20,23 @@ from pathlib import Path
 
 import pytest
 
+# tests/adversarial/ is no package: pytest puts this folder on sys.path, so the shared cases import by name
+from _bad_input_cases import (
+    CLI,
+    CURSOR,
+    DESKTOP,
+    FIXTURES,
+    INVENTORY,
+    POLICY,
+    Loaded,
+    build_estate,
+    cli,
+    load,
+    write,
+)
+
 from mcp_clearance.estate import DEFAULT_SLA_DAYS, DEFAULT_THRESHOLDS
 from mcp_clearance.run import run, validate
-
-try:
-    from _bad_input_cases import (
-        CLI,
-        CURSOR,
-        DESKTOP,
-        FIXTURES,
-        INVENTORY,
-        POLICY,
-        Loaded,
-        build_estate,
-        cli,
-        load,
-        write,
-    )
-except ModuleNotFoundError:  # tests/adversarial/ is a package once some suite adds an __init__.py
-    from adversarial._bad_input_cases import (
-        CLI,
-        CURSOR,
-        DESKTOP,
-        FIXTURES,
-        INVENTORY,
-        POLICY,
-        Loaded,
-        build_estate,
-        cli,
-        load,
-        write,
-    )
 
 DEFAULT_GRACE_S, DEFAULT_REVIEW_DAYS = 3600, 30
 POLICY_COLUMNS = ("max_credential_lifetime_s", "static_secrets_allowed", "static_rotation_days", "write_tools",

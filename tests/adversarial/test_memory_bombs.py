@@ -17,10 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-try:
-    from _bad_input_cases import CONTINUE, INVENTORY, build_estate, cli, gzip_bomb, write
-except ModuleNotFoundError:  # tests/adversarial/ is a package once some suite adds an __init__.py
-    from adversarial._bad_input_cases import CONTINUE, INVENTORY, build_estate, cli, gzip_bomb, write
+# tests/adversarial/ is no package: pytest puts this folder on sys.path, so the shared cases import by name
+from _bad_input_cases import CONTINUE, INVENTORY, build_estate, cli, gzip_bomb, write
 
 ONE_GB = 1_000_000_000
 ADDRESS_SPACE_CAP = 8 * 1024**3  # a safety net for a regression, not the measurement
