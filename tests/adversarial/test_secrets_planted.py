@@ -237,7 +237,7 @@ mcpServers:
                                                                       "X-Api-Key": "{{token}}"}},
     }}, indent=2))
 
-    # audit: userinfo and a query token in ToolHive resources
+    # audit: userinfo and a query token in ToolHive target URIs
     audit_pw = p.add("audit userinfo", "Au" + p.pick(_ALNUM, 16))
     audit_token = p.add("audit query token", p.pick(_ALNUM, 30))
     events = []
@@ -249,8 +249,9 @@ mcpServers:
             "type": "mcp_tool_call", "logged_at": f"2026-11-19T10:0{i}:00.000Z", "outcome": "success",
             "component": "db", "subjects": {"user": "dana@acme.example", "client_name": "agent-claude-desktop"},
             "delegation": {"chain": [{"iss": "https://idp.acme.example", "sub": "agent-claude-desktop"}]},
+            # ToolHive's target map keys (pkg/audit: type, name, uri, method, endpoint)
             "target": {"endpoint": "/mcp", "method": "tools/call", "type": "tool", "name": "query",
-                       "resource": resource},
+                       "uri": resource},
         }))
     _write(root / "audit" / "toolhive" / "db.audit.jsonl", "\n".join(events) + "\n")
 
