@@ -94,4 +94,5 @@ def test_check_gate_exit_codes(con: duckdb.DuckDBPyConnection, sample_db: Path) 
     assert refused.returncode == 1
     assert "BLOCKED" in refused.stdout and reason.split(";")[0] in " ".join(refused.stdout.split())
     unknown = cli("check", "no-such-system", "--db", str(sample_db))
-    assert unknown.returncode == 1 and "unknown system" in unknown.stdout
+    # no answer can be given for a system the inventory does not have: exit 2, on stderr, not a "falls short" 1
+    assert unknown.returncode == 2 and "unknown system" in unknown.stderr
