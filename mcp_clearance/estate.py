@@ -410,8 +410,22 @@ def validate_records(
 
 def validate_mapping(
     data: Any, root: yaml.Node | None, relative: str, model: type[Strict]
+) -> tuple[Strict | None, list[InputError]]:
+    """Validate a whole small file (a check or framework definition) as one record: all or nothing."""
+    try:
+        return model.model_validate(data or {}), []
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"])
+            errors.append(InputError(relative, node_line(root, tuple(error["loc"])), field, _describe(error)))
+        return None, errors
+
+
+def validate_with_defaults(
+    data: Any, root: yaml.Node | None, relative: str, model: type[Strict]
 ) -> tuple[Strict, list[InputError]]:
-    """Validate a whole small file (policy.yaml) as one record, value by value.
+    """Validate a whole small file whose every field has a default (policy.yaml), value by value.
 
     A bad value is reported and left out, so that field alone keeps its default: the shipped
     defaults are the strict reading, so a typo can never loosen a threshold. A top level that is

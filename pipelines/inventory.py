@@ -29,8 +29,8 @@ from mcp_clearance.estate import (
     node_line,
     policy_deviations,
     read_yaml,
-    validate_mapping,
     validate_records,
+    validate_with_defaults,
 )
 from mcp_clearance.pipelines.base import LINK_OUTSIDE, LoadContext, estate_files
 
@@ -169,7 +169,7 @@ def _load_policy(ctx: LoadContext, path: Path, use_file: bool = True) -> list[In
         if errors:  # unreadable: every default applies
             relative = "(defaults)"
         else:
-            validated, errors = validate_mapping(data, root, relative, Policy)
+            validated, errors = validate_with_defaults(data, root, relative, Policy)
             assert isinstance(validated, Policy)
             policy = validated
         _record(ctx, path, 0 if relative == "(defaults)" else 1, len(errors))

@@ -19,8 +19,8 @@ from mcp_clearance.estate import (
     System,
     Ticket,
     read_yaml,
-    validate_mapping,
     validate_records,
+    validate_with_defaults,
 )
 from mcp_clearance.evaluate import create_views, evaluation_schema
 from mcp_clearance.pipelines import connectors as connector_formats
@@ -86,7 +86,7 @@ def test_every_yaml_file_validates_against_the_estate_models() -> None:
     exceptions = check("exceptions.yaml", {"exceptions": RiskException}, set())
     tickets = check("remediation.yaml", {"tickets": Ticket}, set())
     data, root, errors = read_yaml(SAMPLE / "policy.yaml", "policy.yaml")
-    policy, problems = validate_mapping(data, root, "policy.yaml", Policy)
+    policy, problems = validate_with_defaults(data, root, "policy.yaml", Policy)
     assert errors + problems == [] and policy is not None
 
     systems = [s for s, _ in inventory["systems"]]
