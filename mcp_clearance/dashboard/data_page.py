@@ -15,11 +15,14 @@ def render() -> None:
     st.subheader("Runs")
     show(runs, "runs")
     st.subheader("Sources loaded in this run")
-    sources = data.sql(key, "SELECT family, format, source_file, rows_loaded, rows_quarantined, bytes, "
+    sources = data.sql(key, "SELECT family, format, source_file, rows_loaded, rows_quarantined, rows_skipped, bytes, "
                             "sha256[:12] AS sha256 FROM sources ORDER BY family, source_file")
     summary = sources.groupby("family").agg(files=("source_file", "size"), rows=("rows_loaded", "sum"),
-                                            quarantined=("rows_quarantined", "sum")).reset_index()
+                                            quarantined=("rows_quarantined", "sum"),
+                                            skipped=("rows_skipped", "sum")).reset_index()
     show(summary, "source_summary")
+    st.caption("Skipped: valid records set aside on purpose (log lines that are not tool calls, "
+               "CloudTrail Insights events). Quarantined: records that could not be read.")
     show(sources, "sources")
     quarantine = data.sql(key, "SELECT source_file, line, family, reason FROM quarantine ORDER BY source_file, line")
     st.subheader(f"Quarantined records ({len(quarantine)})")
