@@ -17,6 +17,8 @@ lake on object storage needs httpfs installed once beforehand (HTTPFS_MISSING sa
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -34,8 +36,10 @@ from mcp_clearance.store import SCHEMA_VERSION
 FORMAT = "lake"
 PRIORITY = 5  # decided by the file's name alone, before any format looks at the content
 CONFIG_FILE = "lake.yaml"
-LAKE_TABLES = ("tool_calls", "target_events", "audit_digests")
-OPTIONAL_TABLES = {"audit_digests"}  # a lake without digests is a lake without tamper evidence, not a broken one
+LAKE_TABLES = ("tool_calls", "target_events", "audit_digests", "quarantine")
+# A lake without digests is a lake without tamper evidence, not a broken one; its quarantine table says which audit
+# records its writer set aside (they are set aside in this run too, so the loss stays visible).
+OPTIONAL_TABLES = {"audit_digests", "quarantine"}
 REMOTE_SCHEMES = ("s3://", "gs://")
 MAX_MANIFEST_BYTES = 1 * MiB
 HTTPFS_INSTALL = "python -c \"import duckdb; duckdb.connect().install_extension('httpfs')\""
@@ -61,7 +65,7 @@ class LakeConfig(Strict):
     """audit/lake.yaml."""
 
     path: Annotated[str, Field(min_length=1, max_length=4096)]
-    tables: list[Literal["tool_calls", "target_events", "audit_digests"]] | None = None
+    tables: list[Literal["tool_calls", "target_events", "audit_digests", "quarantine"]] | None = None
     since: Day | None = None
     until: Day | None = None
 
@@ -102,7 +106,11 @@ def load(ctx: LoadContext, path: Path) -> int:
             if table not in OPTIONAL_TABLES:
                 ctx.quarantine(path, "audit", f"the lake's {MANIFEST} lists no {table} table; none loaded")
             continue
-        loaded += _LakeTable(ctx, path, root, table, config, manifest.tables[table]).load()
+        lake_table = _LakeTable(ctx, path, root, table, config, manifest.tables[table])
+        if table == "quarantine":
+            lake_table.carry_quarantine()
+        else:
+            loaded += lake_table.load()
     return loaded
 
 
@@ -189,9 +197,7 @@ class _LakeTable:
             if self.listed.rows:
                 self.quarantine(f"the manifest lists {self.listed.rows} row(s), the lake holds no Parquet file")
             return 0
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {self.table} LIMIT 0")
-        self.con.execute(f"ALTER TABLE {STAGE} ADD COLUMN lake_file VARCHAR")
-        try:
+        with self._staging():
             complete = self._stage_all(files)
             staged = int(self.con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0])
             windowed = self.config.since is not None or self.config.until is not None
@@ -204,8 +210,32 @@ class _LakeTable:
             before = self.con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
             self.con.execute(f"INSERT INTO {self.table} ({names}) SELECT {names} FROM {STAGE}")
             return int(self.con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0] - before)
+
+    @contextmanager
+    def _staging(self) -> Iterator[None]:
+        """The temp table rows are read into, typed like the run's table (without its NOT NULL constraints, so a
+        row lacking a required value can be counted and set aside) plus the lake file each row came from."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} AS SELECT * FROM {self.table} LIMIT 0")
+        self.con.execute(f"ALTER TABLE {STAGE} ADD COLUMN lake_file VARCHAR")
+        try:
+            yield
         finally:
             self.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+    def carry_quarantine(self) -> None:
+        """The audit records the lake's writer set aside, set aside here with their file, line and reason (each
+        reason made safe again: another writer's text may quote its input)."""
+        files = self._files()
+        if not files:
+            return
+        with self._staging():
+            self._stage_all(files)
+            self._set_aside_invalid()
+            redact_table(self.con, STAGE)
+            for source, line, reason in self.con.execute(
+                    f"SELECT source_file, line, reason FROM {STAGE} WHERE family = 'audit' "
+                    "ORDER BY source_file, line NULLS FIRST, reason").fetchall():
+                self.ctx.quarantine(source, "audit", reason, None if line is None else int(line))
 
     def _files(self) -> list[str]:
         """The table's Parquet files in a stable order; Hive's hidden files (`_SUCCESS`, `.crc`, `_temporary/`)
