@@ -131,6 +131,22 @@ def test_audit_partitions_are_the_event_day_and_source_format(plain: Path, expor
     assert rows(reader, f"SELECT source_format, count(*) FROM {source} GROUP BY ALL") == expected
 
 
+def test_the_documented_layout_is_what_export_writes(exported: Path) -> None:
+    """docs/lake.md is the contract another system writes to: each table's row lists its files and every column with
+    its type, in order, exactly as the manifest describes what was written."""
+    doc = (Path(__file__).parent.parent / "docs" / "lake.md").read_text()
+    documented = {m["table"]: (m["files"], re.findall(r"`(\w+) ([A-Z][A-Z \[\]]*)`", m["columns"]))
+                  for m in re.finditer(r"^\| `(?P<table>\w+)` \| `(?P<files>[^`]+)` \| (?P<columns>.+) \|$", doc,
+                                       flags=re.MULTILINE)}
+    manifest = json.loads((exported / "manifest.json").read_text())
+    assert set(documented) == set(manifest["tables"])
+    for table, entry in manifest["tables"].items():
+        files, columns = documented[table]
+        assert columns == list(entry["columns"].items()), table
+        assert files == (f"{table}/event_date=…/source_format=…/*.parquet" if entry["partitioned_by"]
+                         else f"{table}/data.parquet"), table
+
+
 def test_export_replaces_an_earlier_lake_but_never_a_foreign_folder(plain: Path, tmp_path: Path) -> None:
     out = tmp_path / "lake"
     lake.export(plain, out)
@@ -289,6 +305,35 @@ def test_secrets_in_a_foreign_lake_are_redacted_before_storage(tmp_path: Path) -
     assert GITHUB_TOKEN not in stored and URL_PASSWORD not in stored
     assert "ghp_****[github_token, 40 chars]" in row[3] and "ghp_****[github_token, 40 chars]" in row[6]
     assert "****[url_password" in row[4] and "****[url_token" in row[5][0]
+
+
+def test_secrets_in_a_foreign_lakes_partition_names_and_digests_are_redacted(tmp_path: Path) -> None:
+    root = tmp_path / "foreign"
+    calls = root / "tool_calls" / "event_date=2026-11-19" / f"source_format=gw-{GITHUB_TOKEN}"
+    events = root / "target_events" / "event_date=2026-11-19" / "source_format=cloudtrail"
+    digests = root / "audit_digests"
+    for folder in (calls, events, digests):
+        folder.mkdir(parents=True)
+    writer = duckdb.connect()
+    writer.execute(f"COPY (SELECT 'evt-1' AS event_id) TO '{calls / 'part-0.parquet'}' (FORMAT parquet)")
+    writer.execute(f"COPY (SELECT 'te-1' AS event_id, TIMESTAMP '2026-11-19 10:00' AS occurred_at, "
+                   f"'arn:aws:iam::111122223333:role/agent?X-Amz-Security-Token={URL_PASSWORD}' AS principal_arn) "
+                   f"TO '{events / 'part-0.parquet'}' (FORMAT parquet)")
+    writer.execute(f"COPY (SELECT 'd-1.json.gz' AS digest_file, 'siem-worm' AS trail_name, 1 AS log_files_listed, "
+                   f"1 AS log_files_checked, 'contradicted' AS status, "
+                   f"'log.json.gz: hash mismatch, token={URL_PASSWORD}' AS problem, 'not_checked' AS signature, "
+                   f"'audit/{GITHUB_TOKEN}/d-1.json.gz' AS source_file) "
+                   f"TO '{digests / 'data.parquet'}' (FORMAT parquet)")
+    (root / "manifest.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, "tables": {
+        "tool_calls": {"rows": 1}, "target_events": {"rows": 1}, "audit_digests": {"rows": 1}}}))
+    con, quarantined = load_lake(tmp_path, f"path: {root}\n")
+    assert quarantined == []
+    assert count(con, "tool_calls") == count(con, "target_events") == count(con, "audit_digests") == 1
+    stored = "".join(repr(con.execute(f"SELECT * FROM {t}").fetchall())
+                     for t in ("tool_calls", "target_events", "audit_digests"))
+    assert GITHUB_TOKEN not in stored and URL_PASSWORD not in stored
+    assert con.execute("SELECT source_format FROM tool_calls").fetchone() == ("gw-ghp_****[github_token, 40 chars]",)
+    assert con.execute("SELECT status, trail_name FROM audit_digests").fetchone() == ("contradicted", "siem-worm")
 
 
 def test_a_foreign_lake_without_provenance_or_with_wrong_types_is_judged_by_the_contract(tmp_path: Path) -> None:
