@@ -16,7 +16,6 @@ lake on object storage needs httpfs installed once beforehand (HTTPFS_MISSING sa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -30,7 +29,7 @@ from mcp_clearance.estate import Day, InputError, Strict, read_yaml, validate_ma
 from mcp_clearance.lake import MANIFEST, PARTITION_COLUMNS, PARTITION_TYPES, PARTITIONED_TABLES
 from mcp_clearance.pipelines.base import BadRecord, LoadContext, describe_error
 from mcp_clearance.pipelines.redaction import redact_table
-from mcp_clearance.safe_load import MiB
+from mcp_clearance.safe_load import DocumentError, MiB, loads_json
 from mcp_clearance.store import SCHEMA_VERSION
 
 FORMAT = "lake"
@@ -162,8 +161,8 @@ def _manifest(con: duckdb.DuckDBPyConnection, root: str) -> _Manifest:
     except duckdb.Error as exc:
         raise BadRecord(f"the lake's {MANIFEST} could not be read: {describe_error(exc)}") from None
     try:
-        manifest = _Manifest.model_validate(json.loads(content))
-    except (ValueError, ValidationError):  # pydantic's message would quote the value
+        manifest = _Manifest.model_validate(loads_json(content))
+    except (ValueError, ValidationError, DocumentError):  # pydantic's message would quote the value
         raise BadRecord(f"the lake's {MANIFEST} is not a manifest of docs/lake.md (schema_version, tables with "
                         "rows)") from None
     if manifest.schema_version != SCHEMA_VERSION:
