@@ -350,6 +350,12 @@ def test_a_foreign_lake_without_provenance_or_with_wrong_types_is_judged_by_the_
     assert [q[3] for q in quarantined] == [
         "tool_calls: tool_calls/event_date=2026-11-19/source_format=gateway/part-00000.parquet: column occurred_at is "
         "VARCHAR, the contract says TIMESTAMP; not read"]
+    nested = tmp_path / "nested"  # a nested type names the writer's fields, which are input and never quoted
+    foreign_lake(nested, f"SELECT {{'{GITHUB_TOKEN}': 1}} AS event_id")
+    con, quarantined = load_lake(tmp_path / "n", f"path: {nested}\n")
+    assert [q[3] for q in quarantined] == [
+        "tool_calls: tool_calls/event_date=2026-11-19/source_format=gateway/part-00000.parquet: column event_id is "
+        "a nested type, the contract says VARCHAR; not read"]
     nameless = tmp_path / "nameless"
     foreign_lake(nameless, "SELECT * FROM (VALUES ('evt-1'), (NULL)) AS v(event_id)", manifest_rows=2)
     con, quarantined = load_lake(tmp_path / "c", f"path: {nameless}\n")

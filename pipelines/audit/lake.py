@@ -16,6 +16,7 @@ lake on object storage needs httpfs installed once beforehand (HTTPFS_MISSING sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -58,6 +59,7 @@ VOCABULARIES = {
     "audit_digests": {"status": ("verified", "contradicted"), "signature": ("verified", "invalid", "not_checked")},
 }
 STAGE = "lake_rows"
+PLAIN_TYPE = re.compile(r"[A-Z][A-Z0-9_ ]*(\(\d+(, ?\d+)?\))?(\[\])?")
 
 
 class LakeConfig(Strict):
@@ -315,7 +317,9 @@ class _LakeTable:
             value = "NULL"
         else:
             if found[name] != kind and found[name] not in WIDER_THAN.get(kind, ()):
-                raise BadRecord(f"column {name} is {found[name]}, the contract says {kind}")
+                # a nested type names the writer's own fields, which are input: only a plain type name is quoted
+                shown = found[name] if PLAIN_TYPE.fullmatch(found[name]) else "a nested type"
+                raise BadRecord(f"column {name} is {shown}, the contract says {kind}")
             value = f'"{name}"'
         if name == "source_file":  # provenance another writer left out: the lake file the row was read from
             fallback = "'" + self._config_relative().replace("'", "''") + "#' || " + self._sql_relative("lake_file")
