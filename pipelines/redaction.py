@@ -22,7 +22,7 @@ from mcp_clearance.secrets import PUBLIC_PREFIX, TOKEN_FORMATS
 # The audit tables, and the credential inventory (a token pasted into a description or an id column).
 AUDIT_TABLES = ("tool_calls", "target_events", "credentials")
 # Columns our own loaders write from fixed text or already-redacted paths.
-_SKIPPED_COLUMNS = {"source_format", "source_file"}
+UNREDACTED_COLUMNS = {"source_format", "source_file"}
 
 _NAME_KEYWORDS = (r"(?:token|secret|password|passwd|pwd|pass|apikey|api_key|api-key|key|sig|signature|auth|credential"
                   r"|session|jwt|code)")
@@ -83,7 +83,7 @@ def redact_loaded_audit(con: duckdb.DuckDBPyConnection) -> int:
     Per column, one scan picks the rows any rule matches (few: most audit strings hold no secret);
     the rules then rewrite only those, and one join writes them back.
     """
-    return sum(redact_table(con, table, skipped=_SKIPPED_COLUMNS) for table in AUDIT_TABLES)
+    return sum(redact_table(con, table, skipped=UNREDACTED_COLUMNS) for table in AUDIT_TABLES)
 
 
 def redact_table(con: duckdb.DuckDBPyConnection, table: str, *, skipped: set[str] | frozenset[str] = frozenset()

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, m
 from mcp_clearance.estate import Day, InputError, Strict, read_yaml, validate_mapping
 from mcp_clearance.lake import MANIFEST, PARTITION_COLUMNS, PARTITION_TYPES, PARTITIONED_TABLES
 from mcp_clearance.pipelines.base import BadRecord, LoadContext, describe_error
-from mcp_clearance.pipelines.redaction import redact_table
+from mcp_clearance.pipelines.redaction import AUDIT_TABLES, UNREDACTED_COLUMNS, redact_table
 from mcp_clearance.safe_load import DocumentError, MiB, loads_json
 from mcp_clearance.store import SCHEMA_VERSION
 
@@ -206,11 +206,18 @@ class _LakeTable:
                 self.quarantine(f"the lake holds {staged} row(s), its manifest lists {self.listed.rows} (a partial "
                                 "copy?); the rows present are loaded")
             self._set_aside_invalid()
-            redact_table(self.con, STAGE)  # every string: another system wrote this lake, its paths included
+            self._redact()
             names = ", ".join(f'"{c}"' for c in self.columns)
             before = self.con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
             self.con.execute(f"INSERT INTO {self.table} ({names}) SELECT {names} FROM {STAGE}")
             return int(self.con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0] - before)
+
+    def _redact(self) -> None:
+        """Every string of the staged rows is redacted: another system wrote this lake, its paths included. Of the
+        audit tables, redact_loaded_audit rewrites all but the columns our own loaders fill from fixed text; those
+        are redacted here, the rest there (once: each rule is a scan of a column of millions of rows)."""
+        later = {c for c in self.columns if c not in UNREDACTED_COLUMNS} if self.table in AUDIT_TABLES else set()
+        redact_table(self.con, STAGE, skipped=later)
 
     @contextmanager
     def _staging(self) -> Iterator[None]:
@@ -232,7 +239,7 @@ class _LakeTable:
         with self._staging():
             self._stage_all(files)
             self._set_aside_invalid()
-            redact_table(self.con, STAGE)
+            self._redact()
             for source, line, reason in self.con.execute(
                     f"SELECT source_file, line, reason FROM {STAGE} WHERE family = 'audit' "
                     "ORDER BY source_file, line NULLS FIRST, reason").fetchall():
