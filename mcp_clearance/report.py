@@ -16,10 +16,11 @@ from typing import Any
 
 import duckdb
 
-from mcp_clearance import __version__
+from mcp_clearance import __version__, board_report
+from mcp_clearance.readout import rows
 from mcp_clearance.store import DUCKDB_LOCK_CONFLICT, SCHEMA_VERSION
 
-REPORT_FORMATS = ("json", "csv", "markdown", "sarif")
+REPORT_FORMATS = ("json", "csv", "markdown", "sarif", "html")
 STAGES = {"blocked": 0, "read-only": 1, "cleared": 2}
 VERDICT_STAGE = {"BLOCKED": 0, "READ_ONLY": 1, "CLEARED": 2}
 SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
@@ -103,12 +104,6 @@ def _unopenable(db: Path, error: str, publish: str) -> str:
         return f"{db} cannot be opened: it is not a DuckDB database file; run {publish} (the old file is kept aside)"
     first = error.strip().splitlines()[0] if error.strip() else "unknown reason"
     return f"{db} cannot be opened ({first}); run {publish}"
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _plain(value: Any) -> Any:
@@ -301,6 +296,8 @@ def render(con: duckdb.DuckDBPyConnection, fmt: str) -> str:
         return render_csv(con)
     if fmt == "markdown":
         return render_markdown(con)
+    if fmt == "html":
+        return board_report.render_html(con)
     return render_sarif(con)
 
 
