@@ -7,8 +7,10 @@ notebooks use, so the three can never disagree.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,10 +18,20 @@ from typing import Any
 
 import duckdb
 
-from mcp_clearance import __version__
+from mcp_clearance import __version__, board_report
+from mcp_clearance.readout import (
+    MISSING,
+    STATUS_WORDS,
+    VERDICT_WORDS,
+    check_label,
+    days_text,
+    duration_text,
+    plural,
+    rows,
+)
 from mcp_clearance.store import DUCKDB_LOCK_CONFLICT, SCHEMA_VERSION
 
-REPORT_FORMATS = ("json", "csv", "markdown", "sarif")
+REPORT_FORMATS = ("json", "csv", "markdown", "sarif", "html")
 STAGES = {"blocked": 0, "read-only": 1, "cleared": 2}
 VERDICT_STAGE = {"BLOCKED": 0, "READ_ONLY": 1, "CLEARED": 2}
 SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
@@ -105,12 +117,6 @@ def _unopenable(db: Path, error: str, publish: str) -> str:
     return f"{db} cannot be opened ({first}); run {publish}"
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -151,11 +157,54 @@ def build_report(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
+# thresholds as people name them, in policy_deviation_report's `threshold` and in its `detail` sentences
+THRESHOLD_WORDS = {
+    "max_credential_lifetime_s": "maximum credential lifetime",
+    "task_credential_grace_s": "credential grace after a task",
+    "static_secrets_allowed": "static secrets allowed",
+    "write_tools": "write tools",
+    "agent_coverage": "calls naming the agent",
+    "user_coverage": "calls naming the delegating user",
+    "target_linkage": "calls linked to the target system's log",
+    "retention_days": "log retention",
+    "tamper_evidence": "tamper evidence",
+    "advisory_severities": "advisory severities",
+    "remediation_sla_days": "remediation deadline",
+    "review_window_days": "review window",
+}
+# "key old -> new" inside a tier override's detail; a value runs up to the next known key (values may hold ", ")
+_KEYS = "|".join(sorted(THRESHOLD_WORDS, key=len, reverse=True))
+THRESHOLD_CHANGE = re.compile(rf"\b({_KEYS}) (.+?) -> (.+?)(?=, (?:{_KEYS}) |$)")
+
+
+def threshold_value(threshold: str, value: str | None) -> str:
+    """A threshold's value in its unit: lifetimes in days (or hours), day counts as days, shares as percentages."""
+    if value is None or value in ("", "none"):
+        return "none"
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if threshold.endswith("_s"):
+        return duration_text(number)
+    if threshold.endswith("_days"):
+        return plural(int(number), "day")
+    if threshold.endswith(("_coverage", "_linkage")):
+        return f"{number:.1%}".replace(".0%", "%")
+    return value
+
+
 def deviation_text(d: dict[str, Any]) -> str:
     """One sentence per policy deviation, the same in every report format."""
-    what = d["detail"] or (f"{d['threshold']} at tier {d['tier']}: {d['default_value']} (default) -> "
-                           f"{d['policy_value']}")
-    return f"policy deviation ({d['direction']}): {what}"
+    if d["detail"]:
+        what = THRESHOLD_CHANGE.sub(lambda m: f"{THRESHOLD_WORDS[m[1]]} {threshold_value(m[1], m[2])} → "
+                                              f"{threshold_value(m[1], m[3])}", d["detail"])
+    else:
+        threshold = d["threshold"]
+        what = (f"{THRESHOLD_WORDS.get(threshold, threshold.replace('_', ' '))} at tier {d['tier']}: "
+                f"{threshold_value(threshold, d['default_value'])} (default) → "
+                f"{threshold_value(threshold, d['policy_value'])}")
+    return f"policy deviation ({d['direction'].replace('_', ' ')}): {what}"
 
 
 def render_csv(con: duckdb.DuckDBPyConnection) -> str:
@@ -178,26 +227,45 @@ def render_csv(con: duckdb.DuckDBPyConnection) -> str:
     return buffer.getvalue()
 
 
-def _md_table(records: list[dict[str, Any]], columns: list[str]) -> list[str]:
+def _md_cell(value: Any) -> str:
+    if value is None or value == []:
+        return MISSING
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(records: list[dict[str, Any]], columns: dict[str, Any]) -> list[str]:
+    """A Markdown table; `columns` maps each header people read to a record's key or a function of the record."""
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in records:
-        cells = [str(", ".join(map(str, r[c])) if isinstance(r[c], list) else ("" if r[c] is None else r[c]))
-                 for c in columns]
-        lines.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
+        cells = [_md_cell(r[how] if isinstance(how, str) else how(r)) for how in columns.values()]
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _tier_cell(system: dict[str, Any]) -> str:
+    if system["derived_tier"] != system["effective_tier"]:
+        return f"{system['effective_tier']} (derived {system['derived_tier']})"
+    return str(system["effective_tier"])
+
+
+def _verdict_word(verdict: str) -> str:
+    return VERDICT_WORDS[verdict]
 
 
 def render_markdown(con: duckdb.DuckDBPyConnection) -> str:
     report = build_report(con)
     s = report["summary"]
+    titles = dict(con.execute("SELECT check_id, title FROM check_catalog").fetchall())
     out = [
         f"# MCP Clearance report — as of {report['as_of']}",
         "",
         f"{s['systems']} systems: **{s['cleared']} cleared**, **{s['read_only']} read-only**, "
         f"**{s['blocked']} blocked** ({s['insufficient_evidence']} with insufficient evidence). "
         f"After accepted risk: {s['cleared_after_risk']} cleared, {s['read_only_after_risk']} read-only, "
-        f"{s['blocked_after_risk']} blocked. Evidence coverage {s['evidence_coverage']:.0%}; "
-        f"{s['open_findings']} open findings; {s['quarantined_records']} input records quarantined.",
+        f"{s['blocked_after_risk']} blocked. On average {s['evidence_coverage']:.0%} of the evidence the checks need "
+        f"was present; {plural(s['open_findings'], 'open finding')}; "
+        f"{plural(s['quarantined_records'], 'input record')} quarantined.",
         "",
     ]
     if report["policy_deviations"]:
@@ -205,26 +273,54 @@ def render_markdown(con: duckdb.DuckDBPyConnection) -> str:
         out += [f"- {deviation_text(d)}" for d in report["policy_deviations"]]
         out.append("")
     out += ["## Verdicts", ""]
-    out += _md_table(report["systems"], ["system_id", "business_unit", "derived_tier", "effective_tier",
-                                         "tier_reason", "verdict",
-                                         "verdict_after_risk", "identity_gate", "scope_gate", "audit_gate", "reason"])
-    out += ["", "## Path to clearance", ""]
-    for system in report["systems"]:
-        if not system["path_to_clearance"]:
-            continue
-        out.append(f"### {system['system_id']} — {system['verdict']} → {system['path_to_clearance'][0]['next_stage']}")
-        out.append("")
-        for step in system["path_to_clearance"]:
-            out.append(f"{step['step']}. **{step['check_id']} {step['title']}** ({step['status']}, effort "
-                       f"{step['effort']}): {step['remediation']}")
-        out.append("")
+    out += _md_table(report["systems"], {
+        "System": "system_id", "Business unit": "business_unit", "Tier": _tier_cell, "Why this tier": "tier_reason",
+        "Verdict": lambda r: _verdict_word(r["verdict"]),
+        "After accepted risk": lambda r: _verdict_word(r["verdict_after_risk"]),
+        **{gate.capitalize(): (lambda r, g=gate: STATUS_WORDS.get(r[f"{g}_gate"]))
+           for gate in ("identity", "scope", "audit")},
+        "Reason": "reason"})
+    out += _markdown_paths(report["systems"])
     out += ["## Findings", ""]
-    out += _md_table(report["findings"], ["system_id", "check_id", "title", "severity", "status", "resource",
-                                          "reason", "suppressed"])
+    out += _md_table(report["findings"], {
+        "System": "system_id", "Check": lambda r: check_label(r["check_id"], r["title"]), "Severity": "severity",
+        "Status": lambda r: STATUS_WORDS[r["status"]], "Resource": "resource", "Reason": "reason",
+        "Accepted by exception": "exception_id"})
     out += ["", "## Exceptions", ""]
-    out += _md_table(report["exceptions"], ["exception_id", "check_id", "system_id", "state", "state_reason",
-                                            "expires"])
+    # the ones expiring soonest first; records that could not be loaded (no expiry) last
+    exceptions = sorted(report["exceptions"], key=lambda r: (r["days_to_expiry"] is None, r["days_to_expiry"] or 0))
+    out += _md_table(exceptions, {
+        "Exception": "exception_id",
+        "Check": lambda r: check_label(r["check_id"], titles.get(r["check_id"])) if r["check_id"] else None,
+        "System": "system_id", "State": lambda r: r["state"].replace("_", " "), "Why": "state_reason",
+        "Expires": "expires",
+        "Expiry": lambda r: None if r["days_to_expiry"] is None else days_text(r["days_to_expiry"])})
     return "\n".join(out) + "\n"
+
+
+def _markdown_paths(systems: list[dict[str, Any]]) -> list[str]:
+    """Each system's steps to its next stage in one line, then each check's remediation once."""
+    out = ["", "## Path to clearance", "",
+           "The checks to fix for each system to reach its next stage, easiest first; what each fix involves is under "
+           "[How to fix each check](#how-to-fix-each-check).", ""]
+    remedies: dict[str, dict[str, Any]] = {}
+    for system in systems:
+        steps = system["path_to_clearance"]
+        if not steps:
+            continue
+        names = "; ".join(f"{check_label(p['check_id'], p['title'])} ({STATUS_WORDS[p['status']].lower()}, "
+                          f"{p['effort']} effort)" for p in steps)
+        out.append(f"- **{system['system_id']}** ({_verdict_word(system['verdict'])} → "
+                   f"{_verdict_word(steps[0]['next_stage'])}): {names}")
+        for p in steps:
+            remedies.setdefault(p["check_id"], {**p, "systems": []})["systems"].append(system["system_id"])
+    out += ["", "## How to fix each check", ""]
+    for check_id in sorted(remedies):
+        r = remedies[check_id]
+        out += [f"### {check_label(check_id, r['title'])}", "",
+                f"Effort {r['effort']}; on the path of {plural(len(r['systems']), 'system')}: "
+                f"{', '.join(r['systems'])}.", "", r["remediation"], ""]
+    return out
 
 
 def _location(evidence: str | None) -> list[dict[str, Any]]:
@@ -301,6 +397,8 @@ def render(con: duckdb.DuckDBPyConnection, fmt: str) -> str:
         return render_csv(con)
     if fmt == "markdown":
         return render_markdown(con)
+    if fmt == "html":
+        return board_report.render_html(con)
     return render_sarif(con)
 
 
@@ -331,5 +429,8 @@ def _tier_text(verdict: dict[str, Any]) -> str:
 def write(text: str, output: Path | None) -> None:
     if output is None:
         print(text, end="" if text.endswith("\n") else "\n")
-    else:
-        output.write_text(text)
+        return
+    if not output.parent.is_dir():
+        # the OS says only "No such file or directory", which reads as if the report file itself were missing
+        raise FileNotFoundError(errno.ENOENT, f"the folder {output.parent} does not exist; create it first")
+    output.write_text(text)

@@ -35,7 +35,7 @@ def test_markdown_report_shows_all_verdicts_gate_failures_evidence_gaps_and_tier
     proc = cli("report", "--db", str(sample_db), "--format", "markdown")
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
-    for verdict in ("CLEARED", "READ_ONLY", "BLOCKED"):
+    for verdict in ("Cleared", "Read-only", "Blocked"):
         assert f"| {verdict} |" in text
     assert "insufficient evidence" in text
     assert "data classes:" in text  # tier reasons
@@ -96,3 +96,30 @@ def test_check_gate_exit_codes(con: duckdb.DuckDBPyConnection, sample_db: Path) 
     unknown = cli("check", "no-such-system", "--db", str(sample_db))
     # no answer can be given for a system the inventory does not have: exit 2, on stderr, not a "falls short" 1
     assert unknown.returncode == 2 and "unknown system" in unknown.stderr
+
+
+def test_markdown_reads_as_words_with_each_remediation_once(con: duckdb.DuckDBPyConnection) -> None:
+    markdown = report.render(con, "markdown")
+    lines = markdown.splitlines()
+    headers = [line for line, below in zip(lines, [*lines[1:], ""], strict=True)
+               if line.startswith("#") or below.startswith("|---")]
+    assert headers and not [h for h in headers if "_" in h], "headers are words, not column names"
+    # a remediation is one paragraph per check, however many systems need it
+    needed = con.execute("SELECT DISTINCT remediation FROM path_to_clearance").fetchall()
+    shared = con.execute("SELECT count(*) FROM (SELECT check_id FROM path_to_clearance GROUP BY check_id "
+                         "HAVING count(*) > 1)").fetchone()[0]
+    assert needed and shared, "the sample has checks on several systems' paths"
+    for (remediation,) in needed:
+        assert markdown.count(remediation) == 1
+    # thresholds in days, not seconds: the sample loosens tier 3's credential lifetime from 7 to 14 days
+    assert "maximum credential lifetime at tier 3: 7 days (default) → 14 days" in markdown
+    assert "604800" not in markdown and "_s " not in markdown
+    assert "None" not in markdown and "| False |" not in markdown
+
+
+def test_report_into_a_missing_folder_says_so(sample_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "dir" / "x.md"
+    proc = cli("report", "--db", str(sample_db), "-o", str(target))
+    assert proc.returncode == 2
+    assert f"the folder {target.parent} does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr and not target.parent.exists()
