@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from mcp_clearance.report import REPORT_FORMATS
 from mcp_clearance.sample_estate import DEFAULT_AS_OF, planted_secrets
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
@@ -42,7 +43,7 @@ def test_no_secret_in_the_database_file_or_any_output(secrets: list[str], sample
             outputs[f"table {table}"] = repr(con.execute(f'SELECT * FROM "{table}"').fetchall()).encode()
     for wal in sample_db.parent.glob("*.wal"):
         outputs[wal.name] = wal.read_bytes()
-    for fmt in ("json", "csv", "markdown", "sarif"):
+    for fmt in REPORT_FORMATS:
         proc = subprocess.run([sys.executable, "-m", "mcp_clearance.cli", "report", "--db", str(sample_db),
                                "--format", fmt], capture_output=True, timeout=300)
         assert proc.returncode == 0, proc.stderr

@@ -26,6 +26,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mcp_clearance.dashboard import data
+from mcp_clearance.report import REPORT_FORMATS
 
 AS_OF = "2026-11-20"
 CLIENTS = ("claude_desktop", "claude_code", "cursor", "windsurf", "cline", "gemini_cli", "zed", "vscode", "codex",
@@ -302,7 +303,7 @@ def planted_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     outputs: dict[str, bytes] = {}
     runs = {"run": cli("run", str(estate), "--db", str(db), "--as-of", AS_OF), "validate": cli("validate", str(estate))}
-    for fmt in ("json", "csv", "markdown", "sarif"):
+    for fmt in REPORT_FORMATS:
         runs[f"report {fmt}"] = cli("report", "--db", str(db), "--format", fmt)
     for system in planted.system_of.values():
         runs[f"check {system}"] = cli("check", system, "--require", "read-only", "--db", str(db))
@@ -330,7 +331,7 @@ def test_the_commands_ran(planted_run: dict[str, Any]) -> None:
     # run and validate set the CSV row aside (exit 1); reports always work; check fails the leaky systems
     assert runs["run"].returncode == 1, runs["run"].stderr
     assert runs["validate"].returncode == 1, runs["validate"].stderr
-    assert all(runs[f"report {fmt}"].returncode == 0 for fmt in ("json", "csv", "markdown", "sarif"))
+    assert all(runs[f"report {fmt}"].returncode == 0 for fmt in REPORT_FORMATS)
     assert {name: proc.returncode for name, proc in runs.items() if name.startswith("check ")} == {
         name: 1 for name in runs if name.startswith("check ")}
     assert b"Traceback" not in b"".join(planted_run["outputs"].values())
