@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import duckdb
 import yaml
@@ -42,7 +43,6 @@ PREVIOUS = "previous"  # the name the published database is attached under, read
 # Written by the run itself, never copied per file.
 PROVENANCE_TABLES = ("sources", "quarantine")
 _KEY_PROBE = "mcp-clearance evidence fingerprint key probe"  # a fixed text: its HMAC names the key, reveals nothing
-_SOURCE_COLUMNS = "source_file, family, format, rows_loaded, rows_quarantined, bytes, sha256, rows_skipped"
 
 
 def evidence_fingerprint(scanner: secrets.SecretScanner) -> str:
@@ -91,8 +91,18 @@ def attached_previous(con: duckdb.DuckDBPyConnection, db: Path) -> Iterator[None
         con.execute(f"DETACH {PREVIOUS}")
 
 
-SourceRow = tuple[str, str, str | None, int, int, int, str, int]
 QuarantineRow = tuple[str, str, int | None, str]
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    """One file of the published run, as its `sources` row describes it."""
+
+    key: tuple[str, str]  # (source_file, family)
+    fmt: str | None
+    size: int
+    sha256: str
+    row: tuple[Any, ...]  # the whole row, in this schema's column order (what `LoadContext.sources` holds)
 
 
 @dataclass
@@ -100,7 +110,7 @@ class Reuse:
     """The published run's provenance, and which of its files this run carries instead of reading."""
 
     db: Path
-    sources: dict[tuple[str, str], SourceRow]  # (source_file, family) -> its sources row; unique paths only
+    sources: dict[tuple[str, str], PublishedFile]  # by (source_file, family); paths that name one file only
     quarantine: dict[tuple[str, str], list[QuarantineRow]]
     carried: list[str] = field(default_factory=list)  # source_file of every reused file, in the order met
     _carried_set: set[str] = field(default_factory=set, repr=False)
@@ -121,18 +131,20 @@ class Reuse:
                         problem = "it was written by another loader version, schema or fingerprint key"
                 if problem is not None:
                     return None, f"nothing reused from {db.name}: {problem}"
-                sources = con.execute(f"SELECT {_SOURCE_COLUMNS} FROM {PREVIOUS}.sources").fetchall()
+                sources = [PublishedFile((r[0], r[1]), r[2], r[3], r[4], r[5:]) for r in con.execute(
+                    f"SELECT source_file, family, format, bytes, sha256, {_columns(con, 'sources')} "
+                    f"FROM {PREVIOUS}.sources").fetchall()]
                 quarantine = con.execute(f"SELECT source_file, family, line, reason FROM {PREVIOUS}.quarantine "
                                          "ORDER BY rowid").fetchall()
         except duckdb.Error as exc:
             return None, f"nothing reused from {db.name}: it could not be read ({type(exc).__name__})"
         paths: dict[tuple[str, str], int] = {}
-        for row in sources:
-            paths[(row[0], row[1])] = paths.get((row[0], row[1]), 0) + 1
+        for file in sources:
+            paths[file.key] = paths.get(file.key, 0) + 1
         by_file: dict[tuple[str, str], list[QuarantineRow]] = {}
         for row in quarantine:
             by_file.setdefault((row[0], row[1]), []).append(row)
-        unique = {(row[0], row[1]): row for row in sources if paths[(row[0], row[1])] == 1}
+        unique = {file.key: file for file in sources if paths[file.key] == 1}
         return cls(db, unique, by_file), f"files unchanged since {db.name} are reused"
 
     def carry(self, ctx: LoadContext, family: str, path: Path, modules: Sequence[ModuleType]) -> bool:
@@ -140,19 +152,19 @@ class Reuse:
         are copied by `copy_rows`, and the file is not read."""
         source = ctx.relative(path)
         previous = self.sources.get((source, family))
-        if previous is None or source in self._carried_set or not _reusable_format(previous[2], modules):
+        if previous is None or source in self._carried_set or not _reusable_format(previous.fmt, modules):
             return False
         quarantined = self.quarantine.get((source, family), [])
         if any(line is None for _, _, line, _ in quarantined):
             return False  # rejected whole: the cause may lie outside the file (memory, a read error), so try again
         try:
-            if path.stat().st_size != previous[5] or file_digest(path) != (previous[5], previous[6]):
+            if path.stat().st_size != previous.size or file_digest(path) != (previous.size, previous.sha256):
                 return False
         except OSError:
             return False  # read afresh: the loader reports the file as it finds it
         self.carried.append(source)
         self._carried_set.add(source)
-        ctx.sources.append(previous)
+        ctx.sources.append(previous.row)  # type: ignore[arg-type]  # the row as the published run recorded it
         ctx.quarantined.extend(quarantined)
         return True
 
@@ -163,14 +175,19 @@ class Reuse:
         copied = 0
         with attached_previous(con, self.db):
             for table in evidence_tables(con):
-                columns = ", ".join(f'"{name}"' for (name,) in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                    "AND schema_name = 'main' AND table_name = ? ORDER BY column_index", [table]).fetchall())
+                columns = _columns(con, table)
                 result = con.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM {PREVIOUS}.{table} "
                                      "WHERE source_file IN (SELECT unnest(?::VARCHAR[])) ORDER BY rowid",
                                      [self.carried]).fetchone()
                 copied += result[0] if result else 0
         return copied
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The columns of one of the run's tables, quoted, in table order."""
+    return ", ".join(f'"{name}"' for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND table_name = ? ORDER BY column_index", [table]).fetchall())
 
 
 def _reusable_format(fmt: str | None, modules: Sequence[ModuleType]) -> bool:
