@@ -14,6 +14,7 @@ import duckdb
 from mcp_clearance import store
 from mcp_clearance.estate import INVENTORY_FILE
 from mcp_clearance.evaluate import evaluate
+from mcp_clearance.incremental import PREVIOUS, Reuse, attach_previous, evidence_fingerprint
 from mcp_clearance.pipelines import audit, credentials, inventory, tool_listings
 from mcp_clearance.pipelines import connectors as connector_formats
 from mcp_clearance.pipelines.base import LoadContext, first_line, load_family
@@ -45,6 +46,8 @@ class RunResult:
     history_note: str | None = None
     # what the publication had to do about leftovers of other writers and killed runs
     notes: list[str] = field(default_factory=list)
+    reused_files: int = 0  # unchanged files whose rows were copied from the published run instead of read
+    reuse_note: str | None = None  # why files were, or were not, reused (None: no published run to reuse)
 
     @property
     def quarantined(self) -> int:
@@ -55,15 +58,20 @@ ProgressHook = Callable[[str, Path], None]
 
 
 def ingest(con: duckdb.DuckDBPyConnection, estate: Path, scanner: SecretScanner,
-           on_file: ProgressHook | None = None) -> LoadContext:
-    """Load every evidence family of `estate` into `con` (schema already created)."""
-    ctx = LoadContext(con=con, estate_root=estate, scanner=scanner, on_file=on_file)
+           on_file: ProgressHook | None = None, reuse: Reuse | None = None) -> LoadContext:
+    """Load every evidence family of `estate` into `con` (schema already created).
+
+    With `reuse`, files unchanged since the published run are not read: their rows are copied from it.
+    """
+    ctx = LoadContext(con=con, estate_root=estate, scanner=scanner, on_file=on_file, reuse=reuse)
     inventory.load(ctx, estate)
     load_family(ctx, "connectors", connector_formats, estate / "connectors")
     tool_listings.load(ctx, estate / "tool_listings")
     load_family(ctx, "credentials", credentials, estate / "credentials")
     load_family(ctx, "audit", audit, estate / "audit")
     redact_loaded_audit(con)  # audit strings (URLs with userinfo, tokens) are redacted in SQL, before storage
+    if reuse is not None:
+        reuse.copy_rows(con)  # after redaction: these rows were redacted when their files were read
     # DuckDB's executemany refuses an empty list: a clean estate has nothing quarantined
     if ctx.quarantined:
         con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?)", ctx.quarantined)
@@ -92,10 +100,12 @@ def _stats(ctx: LoadContext) -> dict[str, FamilyStats]:
 
 def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretScanner | None = None,
         on_file: ProgressHook | None = None, lock_timeout: float | None = None,
-        on_wait: Callable[[str], None] | None = None) -> RunResult:
+        on_wait: Callable[[str], None] | None = None, full: bool = False) -> RunResult:
     """Ingest `estate` and publish the result at `db` in one atomic step (see store.py for what is guaranteed).
 
-    Waits for another run publishing to `db` (`on_wait` is told once), at most `lock_timeout` seconds when given.
+    Files unchanged since the run published at `db` are not read again (mcp_clearance.incremental); `full` reads
+    every file. Waits for another run publishing to `db` (`on_wait` is told once), at most `lock_timeout` seconds
+    when given.
     Raises store.PublishError (DiskFull, LockTimeout, DatabaseBusy) when nothing was published.
     """
     _check_estate(estate)
@@ -114,15 +124,17 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
             con = duckdb.connect(str(staging))
             try:
                 create_schema(con)
-                ctx = ingest(con, estate.resolve(), scanner, on_file)
+                fingerprint = evidence_fingerprint(scanner)
+                reuse, reuse_note = _reusable(con, previous, fingerprint, full)
+                ctx = ingest(con, estate.resolve(), scanner, on_file, reuse)
                 published_at = datetime.now(UTC).replace(tzinfo=None)
                 evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at)
                 history_note = _carry_or_keep_aside(con, previous)
                 record_run(con)
                 con.execute(
                     "CREATE TABLE clearance_meta AS SELECT ? AS schema_version, ?::DATE AS as_of, "
-                    "?::TIMESTAMP AS published_at",
-                    [SCHEMA_VERSION, as_of, published_at],
+                    "?::TIMESTAMP AS published_at, ?::VARCHAR AS evidence_fingerprint",
+                    [SCHEMA_VERSION, as_of, published_at, fingerprint],
                 )
                 verdicts = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
                 con.execute("CHECKPOINT")
@@ -131,7 +143,20 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
             store.publish(staging, db, previous, store.RunIdentity(SCHEMA_VERSION, as_of, published_at, verdicts))
         finally:
             _remove_staging(staging)
-    return RunResult(db, as_of, _stats(ctx), ctx.quarantined, history_note, notes)
+    return RunResult(db, as_of, _stats(ctx), ctx.quarantined, history_note, notes,
+                     len(reuse.carried) if reuse else 0, reuse_note)
+
+
+def _reusable(con: duckdb.DuckDBPyConnection, previous: store.PreviousDatabase, fingerprint: str,
+              full: bool) -> tuple[Reuse | None, str | None]:
+    """What this run may copy from the published database instead of reading, and why (not)."""
+    if not previous.db.exists():
+        return None, None
+    if full:
+        return None, "every file read (--full)"
+    if not previous.readable:
+        return None, f"every file read: {previous.db.name} could not be read"
+    return Reuse.from_published(con, previous.db, fingerprint)
 
 
 def _remove_staging(staging: Path) -> None:
@@ -165,28 +190,26 @@ def carry_history(con: duckdb.DuckDBPyConnection, previous: Path) -> str | None:
     copying, so an error while copying (a full disk) is raised rather than mistaken for an old layout.
     """
     try:
-        con.execute("ATTACH ? AS previous (READ_ONLY)", [str(previous)])
+        attach_previous(con, previous)
     except duckdb.Error as exc:
-        if store.DUCKDB_LOCK_CONFLICT in str(exc):  # a writer opened it since it was inspected
-            raise store.DatabaseBusy(previous) from None
         return f"it could not be read: {first_line(exc)}"
     try:
         for table in HISTORY_TABLES:
             columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
             theirs = {r[0] for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'previous' AND table_name = ?",
-                [table]).fetchall()}
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
+                [PREVIOUS, table]).fetchall()}
             missing = [c for c in columns if c not in theirs]
             if missing:
                 return f"it has an older layout: {table} lacks {', '.join(missing)}"
         for table in HISTORY_TABLES:
             names = ", ".join(r[0] for r in con.execute(f"DESCRIBE {table}").fetchall())
             con.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM previous.{table} "
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {PREVIOUS}.{table} "
                 "WHERE as_of <> (SELECT as_of FROM run_context)"
             )
     finally:
-        con.execute("DETACH previous")
+        con.execute(f"DETACH {PREVIOUS}")
     return None
 
 

@@ -17,13 +17,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from mcp_clearance.safe_load import MAX_FILE_BYTES, DocumentError, MiB, read_bounded, size_over, too_large
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import is_disk_full
+
+if TYPE_CHECKING:
+    from mcp_clearance.incremental import Reuse
 
 
 class BadRecord(Exception):
@@ -50,6 +53,7 @@ class LoadContext:
     skipped: dict[str, int] = field(default_factory=dict)  # per source file: valid records deliberately not loaded
     on_file: Callable[[str, Path], None] | None = None  # progress hook: (family, path)
     column_types: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # table -> column -> type
+    reuse: Reuse | None = None  # unchanged files whose rows the published run provides (mcp_clearance.incremental)
 
     def relative(self, path: Path) -> str:
         """The path stored in `source_file` columns: relative to the estate, POSIX separators.
@@ -287,6 +291,8 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
     for path in estate_files(folder, ctx, family):
         if ctx.on_file is not None:
             ctx.on_file(family, path)
+        if carried_forward(ctx, family, path, modules):
+            continue
         before = len(ctx.quarantined)
         fmt: str | None = None
         loaded = 0
@@ -310,6 +316,11 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
             reader = "reader rejected the file" if isinstance(exc, duckdb.Error) else "parser failed"
             ctx.quarantine(path, family, f"{fmt or family} {reader}: {describe_error(exc)}")
         ctx.record_source(path, family, fmt, loaded, len(ctx.quarantined) - before)
+
+
+def carried_forward(ctx: LoadContext, family: str, path: Path, modules: list[ModuleType]) -> bool:
+    """Whether `path` is unchanged since the published run, so its rows are copied from there and it is not read."""
+    return ctx.reuse is not None and ctx.reuse.carry(ctx, family, path, modules)
 
 
 def first_line(exc: BaseException) -> str:

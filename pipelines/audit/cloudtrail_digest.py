@@ -32,6 +32,7 @@ from mcp_clearance.pipelines.base import BadRecord, LoadContext, estate_files
 
 FORMAT = "cloudtrail_digest"
 PRIORITY = 10  # asked before the other audit formats: a digest is JSON too, but no event log
+REUSE_ROWS = False  # its row depends on other files (the log files it lists, the chain): re-read every run
 SIGNATURE_SUFFIX = ".sig"
 REQUIRED = ("digestS3Bucket", "digestS3Object", "digestEndTime", "digestStartTime", "logFiles")
 _NAME = re.compile(r"_CloudTrail-Digest_[^_]+_(?P<trail>.+)_[^_]+_(?P<stamp>\d{8}T\d{6}Z)(_backfill)?\.json(\.gz)?$")
