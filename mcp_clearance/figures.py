@@ -100,8 +100,7 @@ def gate_matrix(data: pd.DataFrame, max_labelled_rows: int = GATE_MATRIX_TEXT_RO
     ))
     fig.update_yaxes(autorange="reversed", showticklabels=labelled, automargin=True)
     fig.update_xaxes(side="top")
-    row_px = 22 if labelled else max(2, 1200 // max(len(systems), 1))
-    fig.update_layout(height=max(300, row_px * len(systems) + 100))
+    fig.update_layout(height=max(300, (22 * len(systems) if labelled else 1200) + 100))
     return _layout(fig, "Systems x gates")
 
 

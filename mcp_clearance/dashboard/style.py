@@ -23,8 +23,18 @@ def show_badge(value: str, prefix: str = "") -> None:
     st.markdown(f"{html.escape(prefix)}{badge(value)}", unsafe_allow_html=True)
 
 
-def colour_cells(frame: pd.DataFrame, columns: list[str]) -> pd.io.formats.style.Styler:
-    """Background colours for verdict / status columns (text stays readable)."""
+# a pandas Styler renders every cell of the frame to CSS before the table is sent, which at the Explorer's
+# 100,000+ findings of a large estate costs seconds; beyond this many rows the table goes plain (the status stays
+# a word in its column, and the filters narrow it to a size that is coloured again)
+STYLED_ROWS = 1_000
+
+
+def colour_cells(frame: pd.DataFrame, columns: list[str]) -> pd.io.formats.style.Styler | pd.DataFrame:
+    """Background colours for verdict / status columns (text stays readable); the frame as it is when it is too
+    long to style (STYLED_ROWS)."""
+    if len(frame) > STYLED_ROWS:
+        return frame
+
     def paint(value: object) -> str:
         colour = VERDICT_COLOURS.get(str(value)) or STATUS_COLOURS.get(str(value))
         return f"background-color: {colour}; color: black" if colour else ""
