@@ -50,6 +50,17 @@ def duration(seconds: Any) -> str:
     return f"{seconds:.0f} s"
 
 
+def wrap(text: str, width: int = 32) -> str:
+    """A long axis label on several lines (plotly's <br>), so a narrow chart shows it whole instead of cutting it."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(title=title, template="plotly_white", legend_title_text="", margin={"t": 60, "l": 10, "r": 10})
     return fig
@@ -66,7 +77,7 @@ def verdicts_by_unit(data: pd.DataFrame) -> go.Figure:
     fig = px.bar(data, y="business_unit", x="systems", color="verdict", text="systems", orientation="h",
                  color_discrete_map=VERDICT_COLOURS, category_orders={"verdict": VERDICT_ORDER},
                  custom_data=["verdict"])
-    fig.update_yaxes(title="")
+    fig.update_yaxes(title="", automargin=True)
     return _layout(fig, "Verdicts by business unit")
 
 
@@ -114,11 +125,12 @@ def trend(data: pd.DataFrame) -> go.Figure:
 
 
 def top_failing_checks(data: pd.DataFrame) -> go.Figure:
-    data = data.assign(label=data["check_id"] + " · " + data["title"])
+    data = data.assign(label=[wrap(f"{c} · {t}") for c, t in zip(data["check_id"], data["title"], strict=True)])
     fig = px.bar(data, y="label", x="systems_failing", text="systems_failing", orientation="h",
                  color_discrete_sequence=[STATUS_COLOURS["FAIL"]], custom_data=["check_id"],
                  labels={"systems_failing": "systems failing"})
-    fig.update_yaxes(autorange="reversed", title="")
+    fig.update_yaxes(autorange="reversed", title="", automargin=True)
+    fig.update_layout(height=max(300, 40 * len(data) + 120))
     # how common a failure is, not what a fix moves: that is the "What to fund first" ranking (fix_impact)
     return _layout(fig, "Checks failing on the most systems")
 
@@ -166,7 +178,8 @@ def framework_scores(data: pd.DataFrame) -> go.Figure:
     for column, name, colour in (("score", "score: mapped results passing", STATUS_COLOURS["passing"]),
                                  ("coverage", "coverage: requirements a check covers", STATUS_COLOURS["gap"])):
         fig.add_trace(go.Bar(
-            x=rows[column], y=rows["framework_name"], orientation="h", name=name, marker_color=colour,
+            x=rows[column], y=[wrap(n, 40) for n in rows["framework_name"]], orientation="h", name=name,
+            marker_color=colour,
             text=[f"{v:.0%}" if pd.notna(v) else "—" for v in rows[column]], textposition="outside",
             customdata=rows[["framework_id"]].to_numpy(),
             hovertemplate="<b>%{y}</b><br>" + name + ": %{text}<extra></extra>",

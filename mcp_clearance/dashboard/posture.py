@@ -30,7 +30,8 @@ def _tile(column: Any, label: str, name: str, history: Any, s: Any, help: str, b
 def _tiles(key: data.RunKey) -> None:
     s = data.summary(key)
     history = data.view(key, "trend_per_run", order_by="as_of")
-    cols = st.columns(5)
+    # the verdicts first, as wide as they need for their trend line; coverage and expiring exceptions beside them
+    cols = st.columns([3, 3, 3, 2, 2])
     _tile(cols[0], "Cleared", "cleared", history, s, "all three gates pass at the system's tier", "up")
     with cols[0]:
         link("systems", "See cleared systems", {"verdict": "CLEARED"}, icon=":material/arrow_forward:")

@@ -40,3 +40,17 @@ def colour_cells(frame: pd.DataFrame, columns: list[str]) -> pd.io.formats.style
         return f"background-color: {colour}; color: black" if colour else ""
 
     return frame.style.map(paint, subset=[c for c in columns if c in frame.columns])
+
+
+# Streamlit cuts page-link and tile labels to one line with an ellipsis; at 1024 px five tiles or a fix's link
+# ("check SC-02 · … — moves 8 systems") lose the words that matter, so they wrap instead
+WRAP_LABELS = """<style>
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] *, [data-testid="stMetric"] .stMarkdownEllipsis,
+[data-testid="stMetric"] .stMarkdownEllipsis * {white-space: normal !important; text-overflow: clip !important;
+overflow: visible !important;}
+</style>"""
+
+
+def wrap_labels() -> None:
+    """Let links and tile labels wrap rather than be truncated (see WRAP_LABELS); drawn once per page run."""
+    st.html(WRAP_LABELS)
