@@ -164,10 +164,11 @@ def burn_down(data: pd.DataFrame, by_team: bool = False) -> go.Figure:
 
 def framework_status(data: pd.DataFrame) -> go.Figure:
     counts = data.groupby(["group_value", "status"]).size().reset_index(name="requirements")
+    counts["group_value"] = counts["group_value"].map(wrap)
     fig = px.bar(counts, x="requirements", y="group_value", color="status", orientation="h", text="requirements",
                  color_discrete_map=STATUS_COLOURS,
                  category_orders={"status": ["failing", "unknown", "gap", "passing"]})
-    fig.update_yaxes(title="")
+    fig.update_yaxes(title="", automargin=True)
     return _layout(fig, f"{data['framework_name'].iloc[0] if len(data) else 'Framework'}: requirements by status")
 
 
@@ -205,9 +206,8 @@ def requirement_failures(data: pd.DataFrame) -> go.Figure:
         ))
     fig.update_xaxes(title="systems")
     fig.update_yaxes(title="", autorange="reversed", type="category", automargin=True)
-    name = rows["framework_name"].iloc[0] if len(rows) else "Framework"
     fig.update_layout(barmode="stack", height=max(300, 26 * len(rows) + 140), legend={"orientation": "h", "y": -0.15})
-    return _layout(fig, f"{name}: systems failing each requirement")
+    return _layout(fig, "Systems failing each requirement")
 
 
 def framework_heatmap(data: pd.DataFrame, max_systems: int = HEATMAP_SYSTEMS) -> go.Figure:

@@ -104,13 +104,10 @@ def render() -> None:
     cols[3].metric("Gaps", int(counts.get("gap", 0)), help="requirements no check covers: never hidden")
     st.caption(" · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap")))
 
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(_figure(key, "framework_status", framework_id, system_id), key="framework_chart")
-    with right:
-        st.plotly_chart(_figure(key, "requirement_failures", framework_id, None), key="requirement_failures_chart",
-                        on_select=lambda: _clicked("requirement_failures_chart", "framework_requirement"),
-                        selection_mode="points")
+    st.plotly_chart(_figure(key, "framework_status", framework_id, system_id), key="framework_chart")
+    st.plotly_chart(_figure(key, "requirement_failures", framework_id, None), key="requirement_failures_chart",
+                    on_select=lambda: _clicked("requirement_failures_chart", "framework_requirement"),
+                    selection_mode="points")
     st.plotly_chart(_figure(key, "framework_heatmap", framework_id, None), key="framework_heatmap_chart",
                     on_select=lambda: _clicked("framework_heatmap_chart", "framework_requirement", field="y"),
                     selection_mode="points")

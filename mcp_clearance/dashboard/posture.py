@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from mcp_clearance import figures
@@ -20,7 +21,7 @@ def _tile(column: Any, label: str, name: str, history: Any, s: Any, help: str, b
     every run. `better` says which way is good ("up" for cleared, "down" for blocked, "off" for read-only)."""
     runs = history[name].astype(int).tolist()
     change = int(s[name]) - runs[-2] if len(runs) > 1 else None
-    since = f"since {history['as_of'].iloc[-2]}" if len(runs) > 1 else None
+    since = f"since {pd.Timestamp(history['as_of'].iloc[-2]).date()}" if len(runs) > 1 else None
     colour = {"up": "normal", "down": "inverse"}.get(better, "off")
     column.metric(label, int(s[name]), change, delta_color=colour if change else "off",
                   delta_arrow="auto" if change else "off", delta_description=since, help=help,
@@ -30,8 +31,9 @@ def _tile(column: Any, label: str, name: str, history: Any, s: Any, help: str, b
 def _tiles(key: data.RunKey) -> None:
     s = data.summary(key)
     history = data.view(key, "trend_per_run", order_by="as_of")
-    # the verdicts first, as wide as they need for their trend line; coverage and expiring exceptions beside them
-    cols = st.columns([3, 3, 3, 2, 2])
+    # the three verdicts in a row of their own (they add up to the estate), then coverage and expiring exceptions:
+    # five tiles in one row leave each too narrow for its label and trend at 1024 px
+    cols = st.columns(3) + st.columns(3)[:2]
     _tile(cols[0], "Cleared", "cleared", history, s, "all three gates pass at the system's tier", "up")
     with cols[0]:
         link("systems", "See cleared systems", {"verdict": "CLEARED"}, icon=":material/arrow_forward:")
