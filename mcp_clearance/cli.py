@@ -207,7 +207,8 @@ def dashboard_command(db: Path, port: int) -> None:
     script = Path(data.__file__).with_name("streamlit_app.py")
     # the same settings as the repository's .streamlit/config.toml: local only, no developer toolbar, no traces
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-               "--server.address", "localhost", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.address", "localhost", "--server.headless", "true", "--server.fileWatcherType", "none",
+               "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "viewer", "--client.showErrorDetails", "none"]
     console.print(f"MCP Clearance dashboard on http://localhost:{port} reading {db.resolve()} (Ctrl-C stops it)")
     try:

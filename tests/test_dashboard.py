@@ -231,15 +231,71 @@ def test_frameworks_page_shows_every_requirement_of_each_shipped_framework(db: P
                       framework_id))
     assert sum(counts.values()) == one(
         db, "SELECT count(DISTINCT requirement_id) FROM framework_requirements WHERE framework_id = ?", framework_id)
-    assert at.caption[0].value == status_line(counts)
-    groups = sql(db, "SELECT group_attribute || ': ' || group_value FROM framework_status_estate "
-                     "WHERE framework_id = ? GROUP BY ALL ORDER BY min(position)", framework_id)
-    assert [h.value for h in at.subheader] == [g[0] for g in groups] + ["Findings behind a requirement"]
-    shown = pd.concat([d.value for d in at.dataframe if "requirement_id" in d.value.columns])
+    assert status_line(counts) in [c.value for c in at.caption]
+    shown = table(at, "requirement_id", "status")
     assert sorted(cells(shown, ["requirement_id", "status"])) == sorted(
         sql(db, "SELECT requirement_id, status FROM framework_status_estate WHERE framework_id = ?", framework_id))
+    # systems failing per requirement: the estate view's counts, bar by bar
+    failing = dict(sql(db, "SELECT requirement_id, systems_failing FROM framework_status_estate "
+                           "WHERE framework_id = ?", framework_id))
+    assert dict(zip(shown["requirement_id"], shown["systems_failing"], strict=True)) == failing
     name = one(db, "SELECT any_value(framework_name) FROM framework_requirements WHERE framework_id = ?", framework_id)
-    assert list(charts(at)) == [f"{name}: requirements by status"]
+    figs = charts(at)
+    assert list(figs) == ["Compliance score per framework", f"{name}: requirements by status",
+                          "Systems failing each requirement", "Requirements x systems"]
+    bars = {t["name"]: dict(zip(t["y"], numbers(t["x"]), strict=True))
+            for t in figs["Systems failing each requirement"]["data"]}
+    assert bars["failing"] == failing
+    # the heatmap: one row per requirement, one column per system (36 fit under the cap), no text in the cells
+    heat = figs["Requirements x systems"]["data"][0]
+    assert len(heat["y"]) == len(failing) and len(heat["x"]) == one(db, "SELECT count(*) FROM systems")
+    assert "text" not in heat and "texttemplate" not in heat
+    assert [h.value for h in at.subheader] == ["Requirements", "Findings behind a requirement"]
+
+
+def test_framework_scores_are_the_share_of_mapped_results_passing_with_coverage(db: Path) -> None:
+    at = page("frameworks")
+    at.query_params["framework"] = "owasp_mcp_top10_2025"
+    rendered(at)
+    # from the rules: over every system x requirement a check covers, the share passing; coverage is the share of
+    # requirements any check covers (a gap counts neither way)
+    passing, mapped = sql(db, "SELECT count(*) FILTER (WHERE status = 'passing'), count(*) FILTER (WHERE status <> "
+                              "'gap') FROM framework_status WHERE framework_id = 'owasp_mcp_top10_2025'")[0]
+    covered, requirements = sql(db, "SELECT count(DISTINCT requirement_id) FILTER (WHERE check_id IS NOT NULL), "
+                                    "count(DISTINCT requirement_id) FROM framework_requirements "
+                                    "WHERE framework_id = 'owasp_mcp_top10_2025'")[0]
+    assert 0 < passing < mapped and 0 < covered < requirements
+    assert metrics(at)["Compliance score"] == share(passing / mapped)
+    assert metrics(at)["Coverage"] == share(covered / requirements)
+    name = one(db, "SELECT any_value(framework_name) FROM framework_requirements "
+                   "WHERE framework_id = 'owasp_mcp_top10_2025'")
+    scores = {t["name"].split(":")[0]: dict(zip([y.replace("<br>", " ") for y in t["y"]], numbers(t["x"]), strict=True))
+              for t in charts(at)["Compliance score per framework"]["data"]}
+    assert scores["score"][name] == pytest.approx(passing / mapped, abs=1e-4)
+    assert scores["coverage"][name] == pytest.approx(covered / requirements, abs=1e-4)
+    assert len(scores["score"]) == len(FRAMEWORK_FILES), "every framework scored side by side"
+
+
+def test_frameworks_page_opens_on_the_owasp_agentic_top_10_and_the_requirement_in_the_url(db: Path) -> None:
+    at = rendered(page("frameworks"))
+    assert at.selectbox(key="framework").value == "owasp_agentic_top10_2026"
+    assert at.query_params["framework"] == "owasp_agentic_top10_2026"
+    # it opens on the first failing requirement, and a requirement in the URL opens that one's findings
+    first_failing = one(db, "SELECT requirement_id FROM framework_status_estate WHERE framework_id = ? AND "
+                            "status = 'failing' ORDER BY position LIMIT 1", "owasp_agentic_top10_2026")
+    assert at.selectbox(key="framework_requirement").value == first_failing
+    requirement = one(db, "SELECT requirement_id FROM framework_status_estate WHERE framework_id = ? AND "
+                          "status = 'failing' ORDER BY position DESC LIMIT 1", "owasp_agentic_top10_2026")
+    assert requirement != first_failing
+    at = page("frameworks")
+    at.query_params.update({"framework": "owasp_agentic_top10_2026", "requirement": requirement})
+    rendered(at)
+    assert at.selectbox(key="framework_requirement").value == requirement
+    findings = table(at, "link", "status", "check")
+    expected = sql(db, "SELECT DISTINCT system_id FROM findings WHERE status IN ('FAIL', 'UNKNOWN') AND "
+                       "list_contains((SELECT any_value(checks) FROM framework_status_estate WHERE framework_id = ? "
+                       "AND requirement_id = ?), check_id) ORDER BY 1", "owasp_agentic_top10_2026", requirement)
+    assert sorted(set(findings["link"].map(system_of))) == [r[0] for r in expected] != []
 
 
 def test_frameworks_page_opens_from_the_url_and_scopes_to_one_system(db: Path) -> None:
@@ -253,7 +309,7 @@ def test_frameworks_page_opens_from_the_url_and_scopes_to_one_system(db: Path) -
     rendered(at.selectbox(key="framework_system").set_value(system_id))
     counts = dict(sql(db, "SELECT status, count(*) FROM framework_status WHERE framework_id = ? AND system_id = ? "
                           "GROUP BY 1", "owasp_mcp_top10_2025", system_id))
-    assert at.caption[0].value == status_line(counts)
+    assert status_line(counts) in [c.value for c in at.caption]
     # the requirement picker lists the findings behind the first requirement that has checks
     requirement = one(db, "SELECT requirement_id FROM framework_status WHERE framework_id = ? AND system_id = ? "
                           "AND status = 'failing' ORDER BY position LIMIT 1", "owasp_mcp_top10_2025", system_id)
@@ -414,7 +470,16 @@ def test_remediation_page_counts_open_findings_per_team(db: Path) -> None:
     assert at.button_group(key="team").options == teams
     assert len(table(at, "due", "overdue", "link")) == open_
     assert len(table(at, "change", "link", "check")) == one(db, "SELECT count(*) FROM finding_deltas")
-    assert set(charts(at)) == {"Open findings per team over runs", "Since the previous run"}
+    assert set(charts(at)) == {"Open findings over runs", "Since the previous run"}
+    # the burn-down is the estate's total per run, with its trend; one line per team on demand
+    totals = sql(db, "SELECT as_of, sum(open_findings) FROM burn_down_per_team GROUP BY 1 ORDER BY 1")
+    burn = {t["name"]: t for t in charts(at)["Open findings over runs"]["data"]}
+    assert numbers(burn["open findings"]["y"]) == [float(n) for _, n in totals]
+    assert [n for n in burn if n.startswith("trend: ")] and len(burn) == 2
+    rendered(at.toggle(key="burn_down_by_team").set_value(True))
+    per_team = charts(at)["Open findings per team over runs"]["data"]
+    assert {t["name"] for t in per_team} == {r[0] for r in sql(db, "SELECT DISTINCT team FROM burn_down_per_team")}
+    rendered(at.toggle(key="burn_down_by_team").set_value(False))
     # a team narrows the list and goes in the URL
     assert len(teams) > 1
     rendered(at.button_group(key="team").set_value(teams[:1]))
@@ -680,8 +745,11 @@ def test_remediation_team_and_due_window_narrow_every_element(db: Path, window: 
     assert expected
     assert sorted(finding_keys(table(at, "due", "overdue", "link"))) == expected
     assert metrics(at)["Open findings"] == str(len(expected))
-    burn = charts(at)["Open findings per team over runs"]["data"]
-    assert {trace["name"] for trace in burn} == {team}, "the burn-down follows the team"
+    burn = {t["name"]: t for t in charts(at)["Open findings over runs"]["data"]}
+    team_totals = sql(db, "SELECT open_findings FROM burn_down_per_team WHERE team = ? ORDER BY as_of", team)
+    assert numbers(burn["open findings"]["y"]) == [float(n) for (n,) in team_totals], "the burn-down follows the team"
+    rendered(at.toggle(key="burn_down_by_team").set_value(True))
+    assert {t["name"] for t in charts(at)["Open findings per team over runs"]["data"]} == {team}
     deltas = table(at, "change", "link", "check")
     assert set(deltas["team"]) <= {team}
     assert len(deltas) == one(db, "SELECT count(*) FROM finding_deltas JOIN systems USING (system_id) "
@@ -721,3 +789,46 @@ def test_every_table_shows_labels_not_column_names_and_no_none(db: Path, module:
             assert frame.proto.placeholder not in ("", "None"), f"{module}: a missing value would show as None"
     text = [m.value for m in at.markdown] + [c.value for c in at.caption] + [m.value for m in at.metric]
     assert not [t for t in text if re.search(r"\bNone\b", t)], f"{module}: None in text"
+
+
+# -- the charts themselves, on rows made here -----------------------------------------------------------------------
+
+
+def test_gate_matrix_stays_readable_and_bounded_at_two_thousand_systems() -> None:
+    from mcp_clearance import figures
+
+    rows = pd.DataFrame([{"system_id": f"sys-{i:04d}", "tier": 1 + i % 4, "verdict": "BLOCKED", "gate": gate,
+                          "status": "FAIL" if gate == "audit" else "PASS",
+                          "failing_checks": "AU-01 Audit log present" if gate == "audit" else ""}
+                         for i in range(2_000) for gate in figures.GATE_ORDER])
+    big = figures.gate_matrix(rows)
+    assert big.layout.height <= 1_400, "not 22 px per system"
+    assert big.data[0].text is None and big.data[0].texttemplate is None, "no text in 6,000 cells"
+    small = figures.gate_matrix(rows[rows["system_id"] < "sys-0010"])
+    assert list(small.data[0].text[0]) == ["PASS", "PASS", "FAIL"]
+    # the hover names tier, verdict and the failing check by its title
+    assert "tier 1 · blocked" in small.data[0].customdata[0][2]
+    assert "AU-01 Audit log present" in small.data[0].customdata[0][2]
+
+
+def test_credential_lifetimes_chart_keeps_never_expires_apart_and_the_limit_in_range() -> None:
+    from mcp_clearance import figures
+
+    day = 86_400
+    rows = pd.DataFrame({
+        "agent_id": ["a", "a", "b", "c"], "kind": ["oauth_access", "oauth_access", "static_key", "federated"],
+        "credential_id": ["1", "2", "3", "4"], "lifetime_s": [900, 400 * day, None, None],
+        "never_expires": [False, False, True, False], "exceeds_tier_limit": [False, True, True, False],
+        "max_credential_lifetime_s": [day] * 4, "source_file": ["creds.json"] * 4})
+    fig = figures.credential_lifetimes(rows)
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert sorted(label for t in bars for label in t.y) == ["a · oauth_access #1", "a · oauth_access #2"]
+    never = next(t for t in fig.data if t.name == "never expires")
+    assert list(never.y) == ["b · static_key"], "its own marker, not a bar of made-up length"
+    assert next(t for t in fig.data if t.name == "no lifetime of its own").y == ("c · federated",)
+    low, high = (10 ** v for v in fig.layout.xaxis.range)
+    assert fig.layout.xaxis.type == "log"
+    assert low < 900 / day and high > 400, "every lifetime inside the axis"
+    assert high < 400 * 10, "the range follows the lifetimes, not a made-up length"
+    assert [shape.x0 for shape in fig.layout.shapes] == [1.0], "the tier limit: one line at 1 day"
+    assert low < 1.0 < high

@@ -212,7 +212,9 @@ def test_frameworks(tab: Page, server: Server, dashboard_db: Path, shots: Path,
                                     "GROUP BY 1", framework_id))
     line = " · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap"))
     expect(tab.get_by_text(line, exact=True)).to_be_visible()
-    expect(tab.locator(".gtitle").filter(has_text=f"{name}: requirements by status")).to_have_count(1)
+    for title in (f"{name}: requirements by status", "Compliance score per framework",
+                  "Systems failing each requirement", "Requirements x systems"):
+        expect(tab.locator(".gtitle").filter(has_text=title)).to_have_count(1)
     photograph(tab, page, shots)
 
 
@@ -285,7 +287,7 @@ def test_remediation(tab: Page, server: Server, dashboard_db: Path, shots: Path,
                                                    "WHERE status = 'FAIL' AND NOT suppressed")[0]
     expect_metrics(tab, {"Open findings": str(open_), "Overdue by tier SLA": str(overdue),
                          "Without a ticket": str(unticketed)})
-    expect(tab.locator(".gtitle").filter(has_text="Open findings per team over runs")).to_have_count(1)
+    expect(tab.locator(".gtitle").filter(has_text="Open findings over runs")).to_have_count(1)
     photograph(tab, page, shots)
 
 

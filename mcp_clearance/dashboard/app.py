@@ -20,6 +20,7 @@ from mcp_clearance.dashboard import (
     systems,
 )
 from mcp_clearance.dashboard.nav import go
+from mcp_clearance.dashboard.style import wrap_labels
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def _home() -> None:
 def main(start: str | None = None) -> None:
     """Run the app. `start` serves that page at the root URL instead (tests open each page this way)."""
     st.set_page_config(page_title="MCP Clearance", layout="wide")
+    wrap_labels()
     if sign_in_required():
         st.stop()
     pages = {spec.name: st.Page(spec.render, title=spec.title, url_path=spec.url_path, default=spec.name == start)

@@ -1,34 +1,89 @@
-"""Frameworks: one generic renderer for every shipped framework file."""
+"""Frameworks: a compliance score per framework, then one framework's requirements — systems failing each, the
+requirements x systems heatmap and the table — down to the systems and findings behind a requirement.
+
+The framework (and the requirement opened) live in the URL (`?framework=…&requirement=…`): the page opens on the
+framework chosen last, or the OWASP Agentic Top 10 when the URL names none. A click on a framework's bar, a
+requirement's bar, a heatmap cell or a table row opens it.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
+from mcp_clearance import figures
+from mcp_clearance.api import share
 from mcp_clearance.dashboard import data
 from mcp_clearance.dashboard.tables import check_label, show, system_link
 
 # the framework the page opens on when the URL names none: the one written for agents
 DEFAULT_FRAMEWORK = "owasp_agentic_top10_2026"
+WHOLE_ESTATE = "(whole estate)"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _figure(key: data.RunKey, name: str, framework_id: str, system_id: str | None) -> Any:
+    """One of the page's charts, drawn once per run and choice (the heatmap of a large estate is not free)."""
+    if name == "framework_scores":
+        return figures.framework_scores(data.view(key, "framework_scores"))
+    if name == "requirement_failures":
+        return figures.requirement_failures(data.sql(
+            key, "SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position", framework_id))
+    if name == "framework_heatmap":
+        return figures.framework_heatmap(data.sql(
+            key, "SELECT system_id, requirement_id, title, position, status FROM framework_status "
+                 "WHERE framework_id = ? ORDER BY position, system_id", framework_id))
+    return data.figure(key, "framework_status", framework_id=framework_id, system_id=system_id)
+
+
+def _clicked(widget: str, target: str, index: int = 0, field: str = "customdata") -> None:
+    """A chart click (on_select callback): put the clicked point's framework or requirement in `target`'s widget.
+    A callback runs once per new selection, so the choice stays free to change afterwards."""
+    points = st.session_state[widget].selection.points
+    if points:
+        value = points[0][field]
+        st.session_state[target] = value[index] if isinstance(value, list) else value
+
+
+def _row_picked(rows: pd.DataFrame) -> None:
+    """A requirement table row clicked: open the findings behind it."""
+    picked = st.session_state["requirements_table"].selection.rows
+    if picked:
+        st.session_state["framework_requirement"] = rows["requirement_id"].iloc[picked[0]]
+
+
+def _start(widget: str, options: list[str], wanted: str | None, default: str) -> None:
+    """Give a picker its value before it is drawn: kept while it is one of the options, else the URL's, else the
+    default (the picker is then drawn without an index, so Streamlit never sees two sources for its value)."""
+    if st.session_state.get(widget) not in options:
+        st.session_state[widget] = wanted if wanted in options else default
 
 
 def render() -> None:
     _, key = data.current()
     st.title("Frameworks")
-    frameworks = data.sql(key, "SELECT DISTINCT framework_id, framework_name, group_attribute "
-                               "FROM framework_requirements ORDER BY framework_name")
-    names = dict(zip(frameworks["framework_id"], frameworks["framework_name"], strict=True))
-    chosen = st.query_params.get("framework")
-    ids = list(names)
-    start = chosen if chosen in ids else DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK in ids else ids[0]
-    framework_id = st.selectbox("Framework", ids, index=ids.index(start),
-                                format_func=names.__getitem__, key="framework")
-    st.query_params["framework"] = framework_id
-    systems = ["(whole estate)", *data.sql(key, "SELECT system_id FROM systems ORDER BY 1")["system_id"]]
-    system = st.selectbox("Scope", systems, key="framework_system")
-    system_id = None if system == "(whole estate)" else system
+    scores = data.view(key, "framework_scores")
+    names = dict(zip(scores["framework_id"], scores["framework_name"], strict=True))
+    ids = sorted(names, key=names.__getitem__)
+    if not ids:
+        st.info("No framework file was loaded: add one to `frameworks/` and run `mcp-clearance run` again.")
+        return
+    st.caption("Score: the share of a framework's mapped requirement results (every system × every requirement a "
+               "check covers) that pass. Coverage: the share of its requirements any check covers; the rest are "
+               "gaps, counted neither way. Click a framework to open it.")
+    st.plotly_chart(_figure(key, "framework_scores", "", None), key="framework_scores_chart",
+                    on_select=lambda: _clicked("framework_scores_chart", "framework"), selection_mode="points")
 
-    st.plotly_chart(data.figure(key, "framework_status", framework_id=framework_id, system_id=system_id),
-                    key="framework_chart")
+    _start("framework", ids, st.query_params.get("framework"),
+           DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK in ids else ids[0])
+    framework_id = st.selectbox("Framework", ids, format_func=names.__getitem__, key="framework")
+    st.query_params["framework"] = framework_id
+    systems = [WHOLE_ESTATE, *data.sql(key, "SELECT system_id FROM systems ORDER BY 1")["system_id"]]
+    system = st.selectbox("Scope", systems, key="framework_system")
+    system_id = None if system == WHOLE_ESTATE else system
+
     if system_id is None:
         requirements = data.sql(key, "SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position",
                                 framework_id)
@@ -39,21 +94,49 @@ def render() -> None:
         st.info("No system in this run to assess against this framework: add systems to `inventory.yaml` and run "
                 "`mcp-clearance run` again.")
         return
-    titles = dict(data.sql(key, "SELECT check_id, title FROM check_catalog").itertuples(index=False))
-    attribute = frameworks.set_index("framework_id").loc[framework_id, "group_attribute"]
+    score = scores.set_index("framework_id").loc[framework_id]
     counts = requirements["status"].value_counts()
+    cols = st.columns(4)
+    cols[0].metric("Compliance score", share(score["score"]), help="mapped requirement results passing, estate-wide")
+    cols[1].metric("Coverage", share(score["coverage"]), help="requirements a check covers")
+    cols[2].metric("Requirements failing", int(counts.get("failing", 0)),
+                   help="failing on at least one system in scope")
+    cols[3].metric("Gaps", int(counts.get("gap", 0)), help="requirements no check covers: never hidden")
     st.caption(" · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap")))
-    for group, rows in requirements.groupby("group_value", sort=False, dropna=False):
-        st.subheader(f"{attribute}: {group}")
-        shown = rows[["requirement_id", "title", "status", "strength", "checks"]].copy()
-        shown["checks"] = shown["checks"].map(lambda ids: [check_label(c, titles.get(c, "")) for c in ids])
-        show(shown, f"req_{group}", order=["requirement_id", "status", "title", "strength", "checks"],
-             colour=["status"])
+
+    st.plotly_chart(_figure(key, "framework_status", framework_id, system_id), key="framework_chart")
+    st.plotly_chart(_figure(key, "requirement_failures", framework_id, None), key="requirement_failures_chart",
+                    on_select=lambda: _clicked("requirement_failures_chart", "framework_requirement"),
+                    selection_mode="points")
+    st.plotly_chart(_figure(key, "framework_heatmap", framework_id, None), key="framework_heatmap_chart",
+                    on_select=lambda: _clicked("framework_heatmap_chart", "framework_requirement", field="y"),
+                    selection_mode="points")
+
+    titles = dict(data.sql(key, "SELECT check_id, title FROM check_catalog").itertuples(index=False))
+    attribute = str(requirements["group_attribute"].iloc[0])
+    st.subheader("Requirements")
+    st.caption("Click a row (or a requirement's bar, or a heatmap cell) for the systems and findings behind it.")
+    shown = requirements.assign(group=requirements["group_value"],
+                                checks=requirements["checks"].map(
+                                    lambda ids: [check_label(c, titles.get(c, "")) for c in ids]))
+    columns = ["requirement_id", "status", "title", "group", "strength", "checks"]
+    if system_id is None:
+        columns[2:2] = ["systems_failing", "systems_unknown"]
+    show(shown.rename(columns={"group": attribute.lower()}), "requirements_table",
+         order=[attribute.lower() if c == "group" else c for c in columns], colour=["status"],
+         on_select=lambda: _row_picked(requirements), selection_mode="single-row")
 
     st.subheader("Findings behind a requirement")
-    requirement = st.selectbox("Requirement", requirements["requirement_id"].tolist(), key="framework_requirement",
-                               format_func=lambda r: f"{r} {requirements.set_index('requirement_id').loc[r, 'title']}")
-    checks = list(requirements.set_index("requirement_id").loc[requirement, "checks"])
+    options = requirements["requirement_id"].tolist()
+    wanted = st.query_params.get("requirement")
+    # opened on the first failing requirement: the one someone arriving here most likely wants explained
+    failing = requirements[requirements["status"] == "failing"]["requirement_id"].tolist()
+    _start("framework_requirement", options, wanted, (failing or options)[0])
+    by_id = requirements.set_index("requirement_id")
+    requirement = st.selectbox("Requirement", options, key="framework_requirement",
+                               format_func=lambda r: f"{r} {by_id.loc[r, 'title']}")
+    st.query_params["requirement"] = requirement
+    checks = list(by_id.loc[requirement, "checks"])
     if not checks:
         st.warning("No check covers this requirement: it is a gap in the catalog, shown so it is never hidden.")
         return
@@ -62,7 +145,8 @@ def render() -> None:
              "WHERE list_contains(?, check_id) AND status IN ('FAIL', 'UNKNOWN') "
              "AND (? IS NULL OR system_id = ?) ORDER BY system_id, check_id",
         checks, system_id, system_id)
-    st.caption(f"Checks: {', '.join(f'check {c}' for c in checks)} — {len(findings)} failing or unknown results")
+    st.caption(f"Checks: {', '.join(f'check {c}' for c in checks)} — {len(findings)} failing or unknown results "
+               f"on {findings['system_id'].nunique()} systems")
     findings["link"] = findings["system_id"].map(system_link)
     findings["check"] = [check_label(c, titles.get(c, "")) for c in findings["check_id"]]
     show(findings, "requirement_findings", order=["link", "status", "check", "resource", "reason", "suppressed"],

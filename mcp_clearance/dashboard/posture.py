@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
+from mcp_clearance import figures
 from mcp_clearance.api import share
 from mcp_clearance.dashboard import data
 from mcp_clearance.dashboard.nav import go, link
@@ -14,37 +16,40 @@ from mcp_clearance.dashboard.tables import show, system_link
 STAGE_WORDS = {"READ_ONLY": "read-only", "CLEARED": "cleared"}
 
 
-def _previous(key: data.RunKey) -> dict[str, Any]:
-    """The run before this one, for the tiles' change (empty when there is no history)."""
-    trend = data.view(key, "trend_per_run", order_by="as_of DESC")
-    return trend.iloc[1].to_dict() if len(trend) > 1 else {}
+def _tile(column: Any, label: str, name: str, history: Any, s: Any, help: str, better: str) -> None:
+    """A verdict tile: this run's count, its change since the previous run (history tables) and the trend line of
+    every run. `better` says which way is good ("up" for cleared, "down" for blocked, "off" for read-only)."""
+    runs = history[name].astype(int).tolist()
+    change = int(s[name]) - runs[-2] if len(runs) > 1 else None
+    since = f"since {pd.Timestamp(history['as_of'].iloc[-2]).date()}" if len(runs) > 1 else None
+    colour = {"up": "normal", "down": "inverse"}.get(better, "off")
+    column.metric(label, int(s[name]), change, delta_color=colour if change else "off",
+                  delta_arrow="auto" if change else "off", delta_description=since, help=help,
+                  chart_data=runs if len(runs) > 1 else None, chart_type="area", border=True)
 
 
 def _tiles(key: data.RunKey) -> None:
     s = data.summary(key)
-    before = _previous(key)
-
-    def change(name: str) -> int | None:
-        return int(s[name]) - int(before[name]) if name in before else None
-
-    cols = st.columns(5)
-    cols[0].metric("Cleared", int(s["cleared"]), change("cleared"), help="all three gates pass at the system's tier")
+    history = data.view(key, "trend_per_run", order_by="as_of")
+    # the three verdicts in a row of their own (they add up to the estate), then coverage and expiring exceptions:
+    # five tiles in one row leave each too narrow for its label and trend at 1024 px
+    cols = st.columns(3) + st.columns(3)[:2]
+    _tile(cols[0], "Cleared", "cleared", history, s, "all three gates pass at the system's tier", "up")
     with cols[0]:
         link("systems", "See cleared systems", {"verdict": "CLEARED"}, icon=":material/arrow_forward:")
-    cols[1].metric("Read-only", int(s["read_only"]), change("read_only"), delta_color="off",
-                   help="identity and audit pass; write access not cleared")
+    _tile(cols[1], "Read-only", "read_only", history, s, "identity and audit pass; write access not cleared", "off")
     with cols[1]:
         link("systems", "See read-only systems", {"verdict": "READ_ONLY"}, icon=":material/arrow_forward:")
-    cols[2].metric("Blocked", int(s["blocked"]), change("blocked"), delta_color="inverse",
-                   help="a gate fails, or evidence is missing")
+    # insufficient evidence is a kind of blocked, shown inside its tile: the tiles add up to the estate
+    _tile(cols[2], "Blocked", "blocked", history, s, "a gate fails, or evidence is missing", "down")
     with cols[2]:
         link("systems", "See blocked systems", {"verdict": "BLOCKED"}, icon=":material/arrow_forward:")
         link("systems", f"of which {int(s['insufficient_evidence'])} lack evidence", {"evidence": "insufficient"})
-    cols[3].metric("Evidence coverage", share(s["evidence_coverage"]),
+    cols[3].metric("Evidence coverage", share(s["evidence_coverage"]), border=True,
                    help="share of needed evidence present, averaged over systems and gates")
     with cols[3]:
         link("data_page", "What was read", icon=":material/arrow_forward:")
-    cols[4].metric("Exceptions expiring ≤ 30 days", int(s["exceptions_expiring_30d"]))
+    cols[4].metric("Exceptions expiring ≤ 30 days", int(s["exceptions_expiring_30d"]), border=True)
     with cols[4]:
         link("exceptions", "See exceptions", {"state": "expiring"}, icon=":material/arrow_forward:")
     st.caption(f"After accepted risk: {int(s['cleared_after_risk'])} cleared · {int(s['read_only_after_risk'])} "
@@ -84,6 +89,24 @@ def _chart(key: data.RunKey, name: str, widget: str) -> dict[str, Any] | None:
     return points[0] if points else None
 
 
+def _gate_matrix(key: data.RunKey) -> None:
+    """Systems x gates, GATE_MATRIX_PAGE systems at a time (tier 1 first): a large estate is pages of readable rows,
+    never one chart 22 px per system tall. A cell is one system: a click opens its System page."""
+    systems = data.view(key, "verdicts", order_by="tier, system_id")["system_id"].tolist()
+    size = figures.GATE_MATRIX_PAGE
+    pages = [(start, min(start + size, len(systems))) for start in range(0, len(systems), size)]
+    if len(pages) > 1:
+        start, end = st.selectbox("Systems in the matrix", pages, key="gate_matrix_page",
+                                  format_func=lambda p: f"{p[0] + 1}–{p[1]} of {len(systems)} (by tier)")
+        filters: dict[str, Any] = {"system_id": tuple(systems[start:end])}
+    else:
+        filters = {}
+    event = st.plotly_chart(data.figure(key, "gate_matrix", **filters), key="gate_matrix_chart", on_select="rerun",
+                            selection_mode="points")
+    if event and event.selection.points:
+        go("system", {"system": event.selection.points[0]["y"]})
+
+
 def render() -> None:
     _, key = data.current()
     s = data.summary(key)
@@ -116,5 +139,4 @@ def render() -> None:
     with right:
         if point := _chart(key, "top_failing_checks", "top_checks_chart"):
             go("systems", {"failing_check": point["customdata"][0]})
-    if point := _chart(key, "gate_matrix", "gate_matrix_chart"):  # a cell is one system: open it
-        go("system", {"system": point["y"]})
+    _gate_matrix(key)

@@ -47,12 +47,13 @@ def team_deltas(key: data.RunKey, teams: tuple[str, ...]) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def team_figure(key: data.RunKey, name: str, teams: tuple[str, ...]) -> Any:
-    """The burn-down or the since-last-run chart for these teams, drawn once per run and team choice."""
+def team_figure(key: data.RunKey, name: str, teams: tuple[str, ...], by_team: bool = False) -> Any:
+    """The burn-down (total with its trend, or one line per team) or the since-last-run chart for these teams,
+    drawn once per run and choice."""
     if name == "deltas":
         return figures.deltas(team_deltas(key, teams))
     burn = data.view(key, "burn_down_per_team", order_by="as_of, team")
-    return figures.burn_down(burn[burn["team"].isin(teams)] if teams else burn)
+    return figures.burn_down(burn[burn["team"].isin(teams)] if teams else burn, by_team=by_team)
 
 
 def render() -> None:
@@ -87,7 +88,10 @@ def render() -> None:
 
     deltas = team_deltas(key, tuple(picked))
     left, right = st.columns(2)
-    left.plotly_chart(team_figure(key, "burn_down", tuple(picked)), key="burn_down_chart")
+    with left:
+        # the estate's (or the chosen teams') total first; a line per team only when asked, 20 lines say nothing
+        by_team = st.toggle("One line per team", key="burn_down_by_team")
+        st.plotly_chart(team_figure(key, "burn_down", tuple(picked), by_team), key="burn_down_chart")
     right.plotly_chart(team_figure(key, "deltas", tuple(picked)), key="deltas_chart")
 
     st.subheader("Open findings")

@@ -16,12 +16,15 @@ def render() -> None:
     if verdicts.empty:
         st.info("No systems in this run: add them to `inventory.yaml` and run `mcp-clearance run` again.")
         return
-    ids = verdicts["system_id"].tolist()
+    by_id = verdicts.set_index("system_id")
+    # one lookup table for the picker's labels: indexing the frame per option made the picker quadratic in systems
+    names = dict(zip(verdicts["system_id"], verdicts["system_name"], strict=True))
+    ids = list(names)
     wanted = st.query_params.get("system")
-    system_id = st.selectbox("System", ids, index=ids.index(wanted) if wanted in ids else 0, key="system",
-                             format_func=lambda s: f"{s} — {verdicts.set_index('system_id').loc[s, 'system_name']}")
+    system_id = st.selectbox("System", ids, index=ids.index(wanted) if wanted in names else 0, key="system",
+                             format_func=lambda s: f"{s} — {names[s]}")
     st.query_params["system"] = system_id
-    v = verdicts.set_index("system_id").loc[system_id]
+    v = by_id.loc[system_id]
 
     left, right = st.columns([1, 2])
     with left:
