@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from mcp_clearance.evaluate import MATERIALISED_VIEWS, create_views, evaluate, evaluation_schema, queries_dir
+from mcp_clearance.pipelines.inventory import _globs_matching
 from mcp_clearance.run import ingest
 from mcp_clearance.sample_estate import DEFAULT_AS_OF
 from mcp_clearance.secrets import SecretScanner
@@ -206,3 +207,14 @@ def test_connector_globs_match_the_files_a_plain_glob_join_matches() -> None:
                       "JOIN connector_assignments AS a ON c.source_file GLOB a.config_glob")
     assert len(plain) > len(CONNECTOR_FILES)  # several globs match several files each
     assert rows(con, "SELECT DISTINCT system_id, source_file FROM system_connectors") == plain
+
+
+def test_inventory_glob_warnings_find_the_globs_a_plain_glob_test_finds() -> None:
+    """The inventory's "matches no file" warning tests all globs in one query by folder: same answer as GLOB."""
+    con = duckdb.connect()
+    plain = {n for n, glob in enumerate(CONNECTOR_GLOBS)
+             if con.execute("SELECT count(*) FROM (SELECT unnest(?::VARCHAR[]) AS f) WHERE f GLOB ?",
+                            [CONNECTOR_FILES, glob]).fetchone()[0]}
+    assert 0 < len(plain) < len(CONNECTOR_GLOBS)  # some globs match and some do not
+    assert _globs_matching(con, CONNECTOR_GLOBS, CONNECTOR_FILES) == plain
+    assert _globs_matching(con, CONNECTOR_GLOBS, []) == set()
