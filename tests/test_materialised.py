@@ -218,3 +218,24 @@ def test_inventory_glob_warnings_find_the_globs_a_plain_glob_test_finds() -> Non
     assert 0 < len(plain) < len(CONNECTOR_GLOBS)  # some globs match and some do not
     assert _globs_matching(con, CONNECTOR_GLOBS, CONNECTOR_FILES) == plain
     assert _globs_matching(con, CONNECTOR_GLOBS, []) == set()
+
+
+WINDOW_COUNTS_FROM_CALLS = """
+SELECT system_id, count(*), count(agent_identity), count(policy_decision), count(target_event_id),
+       count(*) FILTER (WHERE delegated_user IS NOT NULL AND NOT coalesce(delegation_incomplete, false)),
+       list(DISTINCT source_file ORDER BY source_file)
+FROM tool_calls_in_window GROUP BY system_id
+"""
+WINDOW_COUNTS_FROM_DAYS = """
+SELECT system_id, sum(calls), sum(with_agent_identity), sum(with_policy_decision), sum(with_target_event),
+       sum(with_proven_user), list(DISTINCT source_file ORDER BY source_file)
+FROM tool_call_daily_in_window GROUP BY system_id
+"""
+
+
+def test_daily_counts_in_the_review_window_add_up_to_the_calls_in_it(evaluated: duckdb.DuckDBPyConnection) -> None:
+    """AU-02, AU-03, AU-04 and SC-08 read the daily counts: per system they must total what the raw calls give."""
+    from_calls = rows(evaluated, WINDOW_COUNTS_FROM_CALLS)
+    assert len(from_calls) > 10 and any(r[2] < r[1] for r in from_calls)  # systems with calls lacking an identity
+    assert rows(evaluated, WINDOW_COUNTS_FROM_DAYS) == [tuple(int(v) if isinstance(v, int) else v for v in r)
+                                                       for r in from_calls]
