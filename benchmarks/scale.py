@@ -50,7 +50,7 @@ end = time.perf_counter()
 seconds = {ctx.relative(path): (marks[i + 1][0] if i + 1 < len(marks) else end) - at
            for i, (at, path) in enumerate(marks)}
 files = [{"file": source, "format": fmt, "rows": rows, "bytes": size, "seconds": seconds.get(source, 0.0)}
-         for source, _, fmt, rows, _, size, _ in ctx.sources]
+         for source, _, fmt, rows, _, size, *_ in ctx.sources]
 settings = con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone()
 print(json.dumps({"seconds": end - start, "files": files, "settings": list(settings),
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
