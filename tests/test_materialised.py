@@ -239,3 +239,22 @@ def test_daily_counts_in_the_review_window_add_up_to_the_calls_in_it(evaluated: 
     assert len(from_calls) > 10 and any(r[2] < r[1] for r in from_calls)  # systems with calls lacking an identity
     assert rows(evaluated, WINDOW_COUNTS_FROM_DAYS) == [tuple(int(v) if isinstance(v, int) else v for v in r)
                                                        for r in from_calls]
+
+
+def test_a_finding_with_several_tickets_shows_the_one_due_first(evaluated: duckdb.DuckDBPyConnection) -> None:
+    """Which of two tickets a finding shows must not depend on the order DuckDB happens to read them."""
+    check_id, system_id, resource = evaluated.execute(
+        "SELECT check_id, system_id, resource FROM findings WHERE status = 'FAIL' AND ticket IS NULL "
+        "ORDER BY finding_id LIMIT 1").fetchone()
+    evaluated.begin()
+    try:
+        evaluated.executemany(
+            "INSERT INTO remediation_tickets VALUES (?, ?, ?, ?, ?, ?, 'remediation.yaml', 1)",
+            [[check_id, system_id, resource, owner, ticket, due] for owner, ticket, due in
+             [("zed", "TICKET-9", "2027-03-01"), ("amy", "TICKET-5", "2027-01-15"), ("bob", "TICKET-1", "2027-01-15")]])
+        shown = evaluated.execute("SELECT ticket, ticket_owner, due::DATE::VARCHAR FROM findings "
+                                  "WHERE check_id = ? AND system_id = ? AND resource = ?",
+                                  [check_id, system_id, resource]).fetchall()
+    finally:
+        evaluated.rollback()
+    assert shown == [("TICKET-1", "bob", "2027-01-15")]
