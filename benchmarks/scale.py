@@ -1,27 +1,31 @@
 """Scale benchmark: the product against plain DuckDB on generated estates, side by side.
 
-    python benchmarks/scale.py                                   # 1M, 5M, 10M events x 500, 5,000 systems
-    python benchmarks/scale.py --events 200000 --systems 500     # a quick check
-    python benchmarks/scale.py --estate /path/to/estate          # an existing estate folder
+    python benchmarks/scale.py --events 1000000,5000000,10000000 --systems 500,5000   # the full set
+    python benchmarks/scale.py --events 200000 --systems 500                          # a quick check
+    python benchmarks/scale.py --estate /path/to/estate                                # an existing estate folder
 
-Per estate it prints, format by format over the same files: the product's audit ingest (validated,
-reshaped into tool_calls / target_events) against DuckDB's own `read_json` of those files into a table
-(CloudTrail documents with their Records unnested, so rows count the same records), rows/s and peak
-RSS of each; then a full `mcp-clearance run` (evaluation and record_run timed inside it) and an
-unchanged re-run of the same estate into the same database. Every measurement runs in a fresh child
-process that reports its own peak RSS (ru_maxrss), so one measurement's memory never hides another's.
-Both sides use DuckDB's defaults for threads and memory_limit, printed with the results.
-Dashboard page times: `python benchmarks/dashboard_render.py --db <work>/estate.duckdb` (with --keep).
-Not a test: it prints figures and asserts nothing about time.
+Generated estates are cached outside the repository (--cache, default ~/.cache/mcp-clearance/scale),
+one folder per events x systems x seed, and reused by later runs. Per estate it prints, format by format
+over the same files: the product's audit ingest (validated, reshaped into tool_calls / target_events)
+against DuckDB's own `read_json` of those files into a table (CloudTrail documents with their Records
+unnested, so rows count the same records; same threads and memory_limit as the product's connection),
+rows/s and peak RSS of each; then a full `mcp-clearance run` (ingest, evaluation and record_run timed
+inside it) and an unchanged re-run of the same estate into the same database; the database's size
+against the estate's gzipped size; and, on the largest estate, the dashboard page times
+(benchmarks/dashboard_render.py, headless Chromium; --no-dashboard skips it). Every measurement runs in
+a fresh child process that reports its own peak RSS (ru_maxrss), so one measurement's memory never
+hides another's. Not a test: it prints figures and asserts nothing about time.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
+import os
+import platform
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -46,7 +50,7 @@ end = time.perf_counter()
 seconds = {ctx.relative(path): (marks[i + 1][0] if i + 1 < len(marks) else end) - at
            for i, (at, path) in enumerate(marks)}
 files = [{"file": source, "format": fmt, "rows": rows, "bytes": size, "seconds": seconds.get(source, 0.0)}
-         for source, _, fmt, rows, _, size, _ in ctx.sources]
+         for source, _, fmt, rows, _, size, *_ in ctx.sources]
 settings = con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone()
 print(json.dumps({"seconds": end - start, "files": files, "settings": list(settings),
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -56,7 +60,7 @@ PLAIN_READ_JSON = """
 import json, resource, sys, time
 import duckdb
 files, records = json.loads(sys.argv[1]), sys.argv[3] == "records"
-con = duckdb.connect(sys.argv[2])
+con = duckdb.connect(sys.argv[2], config={"threads": int(sys.argv[4]), "memory_limit": sys.argv[5]})
 reader = f"read_json({files!r}, format = 'auto', union_by_name = true, ignore_errors = true, " \\
          "maximum_object_size = 1000000000)"
 start = time.perf_counter()
@@ -116,7 +120,7 @@ def compare_ingest(estate: Path, work: Path) -> None:
     by_format: dict[str, list[dict]] = defaultdict(list)
     for entry in ours["files"]:
         by_format[entry["format"] or "unrecognised"].append(entry)
-    print(f"DuckDB settings: product threads={ours['settings'][0]} memory_limit={ours['settings'][1]}")
+    print(f"DuckDB settings (both sides): threads={ours['settings'][0]} memory_limit={ours['settings'][1]}")
     header = (f"{'format':<14}{'files':>6}{'MB':>8} | {'product rows':>13}{'s':>8}{'rows/s':>10} | "
               f"{'read_json rows':>15}{'s':>8}{'rows/s':>10}{'peak MB':>9} | {'speed':>6}")
     print(header)
@@ -128,7 +132,8 @@ def compare_ingest(estate: Path, work: Path) -> None:
         size = sum(e["bytes"] for e in entries) / 1e6
         files = [str(estate / e["file"]) for e in entries]
         plain = child(PLAIN_READ_JSON, json.dumps(files), str(work / f"plain-{fmt}.duckdb"),
-                      "records" if fmt == "cloudtrail" else "documents") if fmt != "unrecognised" else {}
+                      "records" if fmt == "cloudtrail" else "documents", *map(str, ours["settings"])
+                      ) if fmt != "unrecognised" else {}
         (work / f"plain-{fmt}.duckdb").unlink(missing_ok=True)
         line = f"{fmt:<14}{len(entries):>6}{size:>8.1f} | {rows:>13,}{seconds:>8.1f}{rate(rows, seconds):>10} | "
         if "rows" in plain:
@@ -151,7 +156,8 @@ def compare_ingest(estate: Path, work: Path) -> None:
           f"read_json {totals['plain_peak']:.0f} MB (largest format)")
 
 
-def compare_runs(estate: Path, work: Path, as_of: str) -> None:
+def compare_runs(estate: Path, work: Path, as_of: str) -> Path:
+    """A full run into a fresh database, then an unchanged re-run into the same one; returns the database."""
     db = work / "estate.duckdb"
     db.unlink(missing_ok=True)
     full = child(FULL_RUN, str(estate), str(db), as_of)
@@ -165,38 +171,115 @@ def compare_runs(estate: Path, work: Path, as_of: str) -> None:
               f"database {result['db_mb']:.0f} MB; {result['quarantined']} quarantined")
     if "seconds" in full and "seconds" in again:
         print(f"unchanged re-run / full run: {again['seconds'] / full['seconds']:.2f}")
+    return db
+
+
+def gzipped_size(estate: Path) -> int:
+    """Bytes of the estate's files gzipped (level 6; files already .gz count as they are), cached beside it."""
+    cache = estate.parent / "gzipped-bytes.json"
+    if cache.exists():
+        return json.loads(cache.read_text())["bytes"]
+    total = 0
+    for path in sorted(p for p in estate.rglob("*") if p.is_file()):
+        if path.suffix == ".gz":
+            total += path.stat().st_size
+            continue
+        counter = _ByteCounter()
+        with path.open("rb") as source, gzip.GzipFile(fileobj=counter, mode="wb", compresslevel=6) as sink:
+            while chunk := source.read(1 << 20):
+                sink.write(chunk)
+        total += counter.bytes
+    cache.write_text(json.dumps({"bytes": total}))
+    return total
+
+
+class _ByteCounter:
+    """A write-only file that only counts what gzip writes to it."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def write(self, data: bytes) -> int:
+        self.bytes += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+
+def dashboard_times(db: Path) -> None:
+    script = Path(__file__).resolve().parent / "dashboard_render.py"
+    proc = subprocess.run([sys.executable, str(script), "--db", str(db)], capture_output=True, text=True)
+    print(proc.stdout.rstrip() or "(no output)")
+    if proc.returncode != 0:
+        print(f"dashboard_render.py failed (exit {proc.returncode}): "
+              f"{(proc.stderr.strip().splitlines() or ['no error output'])[-1][:200]}")
+
+
+def cached_estate(cache: Path, events: int, systems: int, seed: int) -> Path:
+    """The generated estate for these sizes, generated once into the cache (`complete` marks a finished one)."""
+    from mcp_clearance.sample_estate import generate
+
+    folder = cache / f"e{events}-s{systems}-seed{seed}"
+    estate = folder / "estate"
+    if (folder / "complete").exists():
+        print(f"\n== {events:,} events, {systems:,} systems (cached in {folder})")
+        return estate
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    generate(estate, systems=systems, events=events, seed=seed)
+    (folder / "complete").touch()
+    seconds = time.perf_counter() - start
+    print(f"\n== {events:,} events, {systems:,} systems (generated in {seconds:.0f} s into {folder})")
+    return estate
+
+
+def sizes(text: str) -> list[int]:
+    """`1000000,5000000` (or `1M,5M`, `500`) as a list of counts."""
+    units = {"k": 1_000, "m": 1_000_000}
+    return [int(float(part[:-1]) * units[part[-1].lower()]) if part[-1].lower() in units else int(part)
+            for part in text.replace(" ", "").split(",") if part]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--estate", type=Path, help="measure an existing estate folder instead of generating")
-    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 5_000_000, 10_000_000])
-    parser.add_argument("--systems", type=int, nargs="+", default=[500, 5_000])
+    parser.add_argument("--events", type=sizes, default=sizes("1M,5M,10M"), help="tool calls, comma-separated")
+    parser.add_argument("--systems", type=sizes, default=sizes("500,5000"), help="systems, comma-separated")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--as-of", default=None, help="the run's as-of date (default: the generator's)")
-    parser.add_argument("--keep", type=Path, help="keep estates and databases in this folder")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "mcp-clearance" / "scale",
+                        help="generated estates and the benchmark's databases (outside the repository)")
+    parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard page times")
     args = parser.parse_args()
-    from mcp_clearance.sample_estate import DEFAULT_AS_OF, generate
+    from mcp_clearance.sample_estate import DEFAULT_AS_OF
 
     as_of = args.as_of or DEFAULT_AS_OF.isoformat()
-    with tempfile.TemporaryDirectory(prefix="mcp-clearance-scale-") as tmp:
-        root = args.keep or Path(tmp)
-        sizes = [(None, None)] if args.estate else [(e, s) for s in args.systems for e in args.events]
-        for events, systems in sizes:
-            work = root / (f"e{events}-s{systems}" if events is not None else "estate")
-            work.mkdir(parents=True, exist_ok=True)
-            estate = args.estate
-            if estate is None:
-                estate = work / "estate"
-                start = time.perf_counter()
-                generate(estate, systems=systems, events=events, seed=args.seed)
-                print(f"\n== {events:,} events, {systems:,} systems (generated in {time.perf_counter() - start:.0f} s)")
-            else:
-                print(f"\n== {estate}")
-            size = sum(p.stat().st_size for p in (estate / "audit").rglob("*") if p.is_file())
-            print(f"audit folder: {size / 1e6:.1f} MB as stored")
-            compare_ingest(estate, work)
-            compare_runs(estate, work, as_of)
+    print(f"scale benchmark {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.machine()} "
+          f"{platform.processor() or platform.platform()}, {os.cpu_count()} cores visible, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    runs = [(None, None)] if args.estate else [(e, s) for s in args.systems for e in args.events]
+    largest: Path | None = None
+    for events, systems in runs:
+        if args.estate is not None:
+            estate, work = args.estate, args.cache / "given-estate"
+            print(f"\n== {estate}")
+        else:
+            estate = cached_estate(args.cache, events, systems, args.seed)
+            work = estate.parent
+        work.mkdir(parents=True, exist_ok=True)
+        audit_bytes = sum(p.stat().st_size for p in (estate / "audit").rglob("*") if p.is_file())
+        print(f"audit folder: {audit_bytes / 1e6:.1f} MB as stored")
+        compare_ingest(estate, work)
+        db = compare_runs(estate, work, as_of)
+        if db.exists():
+            gz = gzipped_size(estate)
+            print(f"database {db.stat().st_size / 1e6:.1f} MB vs estate gzipped {gz / 1e6:.1f} MB: "
+                  f"{db.stat().st_size / gz:.2f}x")
+            largest = db
+    if largest is not None and not args.no_dashboard:
+        print(f"\n== dashboard page times on {largest}")
+        dashboard_times(largest)
 
 
 if __name__ == "__main__":

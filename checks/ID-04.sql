@@ -17,7 +17,7 @@ SELECT
     string_agg(DISTINCT v.field || coalesce(' ' || v.key, '') || ' = ' || v.display_value || ' ' || v.fingerprint, '; '
                ORDER BY v.field || coalesce(' ' || v.key, '') || ' = ' || v.display_value || ' ' || v.fingerprint) AS observed,
     'secrets passed by reference (${env:NAME}, ${input:id}, a secret manager)' AS expected,
-    sc.source_file || ':' || coalesce(any_value(sc.source_line)::VARCHAR, '') AS evidence
+    sc.source_file || ':' || coalesce(min(sc.source_line)::VARCHAR, '') AS evidence
 FROM system_connectors AS sc
 LEFT JOIN connector_values AS v
   ON v.connector_id = sc.connector_id AND v.is_secret AND v.value_kind = 'literal'

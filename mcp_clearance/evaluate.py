@@ -60,7 +60,8 @@ def create_views(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> 
 # Intermediate results most checks, record_run and the System page read, in dependency order. Each is
 # computed once per run into `<view>_materialised`, and the view of the same name is replaced by a select from
 # that table: readers keep the view name, and nobody recomputes the joins over the raw events.
-MATERIALISED_VIEWS = ("system_connectors", "tool_calls_resolved", "tool_call_targets", "tool_calls_in_window")
+MATERIALISED_VIEWS = ("system_connectors", "tool_calls_resolved", "tool_call_targets", "tool_calls_in_window",
+                      "tool_call_daily")
 
 
 def materialise_views(con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = MATERIALISED_VIEWS) -> None:

@@ -241,27 +241,52 @@ def _unmatched_globs(ctx: LoadContext, relative: str, root: yaml.Node | None, da
                      assignments: list[tuple[ConnectorAssignment, int | None]]) -> list[InputError]:
     """A warning per connector glob that can never match or matches no config file.
 
-    Globs match with DuckDB's GLOB, as in the `system_connectors` view. The reason names the
-    assignment and its system but not the glob, which is free text from the file.
+    Globs match with DuckDB's GLOB, as in the `system_connectors` view, and the same way: one query meets
+    every glob with the files of the folder its literal part names, so the cost is linear in globs and
+    files, not their product. The reason names the assignment and its system but not the glob, which is
+    free text from the file.
     """
     raw = data.get("connectors") if isinstance(data, dict) else None
     index_by_line = {node_line(root, ("connectors", i)): i for i in range(len(raw))} if isinstance(raw, list) else {}
     files = [ctx.relative(p) for p in estate_files(ctx.estate_root / CONNECTORS_FOLDER)]
+    matched = _globs_matching(ctx.con, [a.config for a, _ in assignments], files)
     warnings = []
-    for assignment, line in assignments:
+    for position, (assignment, line) in enumerate(assignments):
         where = f"connectors[{index_by_line.get(line, '?')}]"
         problem = None
         if not _can_match(assignment.config):
             problem = ("can never match: a config glob is a path relative to the estate folder, "
                        f"with / separators and no '..', under {CONNECTORS_FOLDER}/")
-        elif not ctx.con.execute("SELECT count(*) FROM (SELECT unnest(?::VARCHAR[]) AS f) WHERE f GLOB ?",
-                                 [files, assignment.config]).fetchone()[0]:
+        elif position not in matched:
             problem = f"matches no file under {CONNECTORS_FOLDER}/"
         if problem:
             warnings.append(InputError(relative, line, f"{where}.config",
                                        f"warning: the config glob for system {assignment.system} {problem}; "
                                        "no connector is assigned by it"))
     return warnings
+
+
+def _globs_matching(con: duckdb.DuckDBPyConnection, globs: list[str], files: list[str]) -> set[int]:
+    """Positions in `globs` of those that match at least one of `files` (DuckDB GLOB).
+
+    A file can only match a glob inside the folder the glob's literal part names (up to its last '/'
+    before a wildcard), so each glob is tested only against the files under that folder, at any depth.
+    """
+    if not globs or not files:
+        return set()
+    rows = con.execute(r"""
+        WITH globs AS (
+            SELECT position, pattern, regexp_extract(pattern, '^([^*?\[\\]*/)?') AS folder
+            FROM (SELECT unnest(?::VARCHAR[]) AS pattern, generate_subscripts(?::VARCHAR[], 1) - 1 AS position)
+        ), files AS (SELECT unnest(?::VARCHAR[]) AS file),
+        folders AS (
+            SELECT file, array_to_string(string_split(file, '/')[1:depth], '/')
+                         || CASE WHEN depth > 0 THEN '/' ELSE '' END AS folder
+            FROM files CROSS JOIN unnest(range(0, len(string_split(file, '/')))) AS d(depth)
+        )
+        SELECT DISTINCT g.position FROM globs AS g JOIN folders AS f USING (folder) WHERE f.file GLOB g.pattern
+    """, [globs, globs, files]).fetchall()
+    return {position for (position,) in rows}
 
 
 def _can_match(glob: str) -> bool:

@@ -68,6 +68,8 @@ LEFT JOIN check_relief AS rl ON rl.check_id = r.check_id AND rl.system_id = r.sy
 LEFT JOIN first_seen AS f USING (finding_id)
 LEFT JOIN policy_thresholds AS sla ON sla.tier = t.tier
 LEFT JOIN (
-    SELECT check_id, system_id, resource, any_value(ticket) AS ticket, any_value(owner) AS owner, min(due) AS due
+    -- several tickets for one finding: the one due first (then by ticket and owner), never whichever comes first
+    SELECT check_id, system_id, resource, arg_min(ticket, (due, ticket, owner)) AS ticket,
+           arg_min(owner, (due, ticket, owner)) AS owner, min(due) AS due
     FROM remediation_tickets GROUP BY ALL
 ) AS k ON k.check_id = r.check_id AND k.system_id = r.system_id AND (k.resource IS NULL OR k.resource = r.resource);

@@ -12,11 +12,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import json5
 import pytest
 
 from mcp_clearance.pipelines import connectors, tool_listings
 from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext, discover_formats, load_family
-from mcp_clearance.pipelines.connectors._common import detect_client, identify, normalise_transport, parse
+from mcp_clearance.pipelines.connectors._common import (
+    detect_client,
+    identify,
+    normalise_transport,
+    parse,
+    parse_relaxed,
+)
 from mcp_clearance.pipelines.connectors._launchers import launched_package
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -739,3 +746,17 @@ def test_a_file_no_client_reads_is_still_unrecognised(ctx: LoadContext, tmp_path
     load_family(ctx, "connectors", connectors, tmp_path)
     assert [reason for *_, reason in ctx.quarantined] == [
         "unrecognised connectors format (no parser claims this content)"]
+
+
+JSONC_CASES = [
+    '{"a": "//not a comment", /* block */ "b": [1, 2,], // line\n "c": "a,]", "d": "q\\"//", }',
+    '{\n// only a comment\n"x": {"y": 1,},\n}',
+    '{"url": "http://host/*not*/a/comment", "v": ",}", /* multi\nline */ "w": [ {"k": 1} , ] }',
+]
+
+
+@pytest.mark.parametrize("text", JSONC_CASES)
+def test_jsonc_read_without_json5_gives_what_json5_gives(text: str) -> None:
+    data, relaxed_line = parse_relaxed(text, "json")
+    assert data == json5.loads(text)
+    assert relaxed_line is not None  # still reported as JSONC, not strict JSON

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from mcp_clearance.evaluate import MATERIALISED_VIEWS, create_views, evaluate, evaluation_schema, queries_dir
+from mcp_clearance.pipelines.inventory import _globs_matching
 from mcp_clearance.run import ingest
 from mcp_clearance.sample_estate import DEFAULT_AS_OF
 from mcp_clearance.secrets import SecretScanner
@@ -206,3 +207,54 @@ def test_connector_globs_match_the_files_a_plain_glob_join_matches() -> None:
                       "JOIN connector_assignments AS a ON c.source_file GLOB a.config_glob")
     assert len(plain) > len(CONNECTOR_FILES)  # several globs match several files each
     assert rows(con, "SELECT DISTINCT system_id, source_file FROM system_connectors") == plain
+
+
+def test_inventory_glob_warnings_find_the_globs_a_plain_glob_test_finds() -> None:
+    """The inventory's "matches no file" warning tests all globs in one query by folder: same answer as GLOB."""
+    con = duckdb.connect()
+    plain = {n for n, glob in enumerate(CONNECTOR_GLOBS)
+             if con.execute("SELECT count(*) FROM (SELECT unnest(?::VARCHAR[]) AS f) WHERE f GLOB ?",
+                            [CONNECTOR_FILES, glob]).fetchone()[0]}
+    assert 0 < len(plain) < len(CONNECTOR_GLOBS)  # some globs match and some do not
+    assert _globs_matching(con, CONNECTOR_GLOBS, CONNECTOR_FILES) == plain
+    assert _globs_matching(con, CONNECTOR_GLOBS, []) == set()
+
+
+WINDOW_COUNTS_FROM_CALLS = """
+SELECT system_id, count(*), count(agent_identity), count(policy_decision), count(target_event_id),
+       count(*) FILTER (WHERE delegated_user IS NOT NULL AND NOT coalesce(delegation_incomplete, false)),
+       list(DISTINCT source_file ORDER BY source_file)
+FROM tool_calls_in_window GROUP BY system_id
+"""
+WINDOW_COUNTS_FROM_DAYS = """
+SELECT system_id, sum(calls), sum(with_agent_identity), sum(with_policy_decision), sum(with_target_event),
+       sum(with_proven_user), list(DISTINCT source_file ORDER BY source_file)
+FROM tool_call_daily_in_window GROUP BY system_id
+"""
+
+
+def test_daily_counts_in_the_review_window_add_up_to_the_calls_in_it(evaluated: duckdb.DuckDBPyConnection) -> None:
+    """AU-02, AU-03, AU-04 and SC-08 read the daily counts: per system they must total what the raw calls give."""
+    from_calls = rows(evaluated, WINDOW_COUNTS_FROM_CALLS)
+    assert len(from_calls) > 10 and any(r[2] < r[1] for r in from_calls)  # systems with calls lacking an identity
+    assert rows(evaluated, WINDOW_COUNTS_FROM_DAYS) == [tuple(int(v) if isinstance(v, int) else v for v in r)
+                                                       for r in from_calls]
+
+
+def test_a_finding_with_several_tickets_shows_the_one_due_first(evaluated: duckdb.DuckDBPyConnection) -> None:
+    """Which of two tickets a finding shows must not depend on the order DuckDB happens to read them."""
+    check_id, system_id, resource = evaluated.execute(
+        "SELECT check_id, system_id, resource FROM findings WHERE status = 'FAIL' AND ticket IS NULL "
+        "ORDER BY finding_id LIMIT 1").fetchone()
+    evaluated.begin()
+    try:
+        evaluated.executemany(
+            "INSERT INTO remediation_tickets VALUES (?, ?, ?, ?, ?, ?, 'remediation.yaml', 1)",
+            [[check_id, system_id, resource, owner, ticket, due] for owner, ticket, due in
+             [("zed", "TICKET-9", "2027-03-01"), ("amy", "TICKET-5", "2027-01-15"), ("bob", "TICKET-1", "2027-01-15")]])
+        shown = evaluated.execute("SELECT ticket, ticket_owner, due::DATE::VARCHAR FROM findings "
+                                  "WHERE check_id = ? AND system_id = ? AND resource = ?",
+                                  [check_id, system_id, resource]).fetchall()
+    finally:
+        evaluated.rollback()
+    assert shown == [("TICKET-1", "bob", "2027-01-15")]

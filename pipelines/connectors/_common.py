@@ -43,6 +43,9 @@ FULL_SNIFF_LIMIT = 16 * 1024 * 1024
 _TOML_TABLE = re.compile(r"^[ \t]*\[[A-Za-z0-9_.\"' -]+\][ \t]*(?:#.*)?$", re.MULTILINE)
 _JSON5_POSITION = re.compile(r":(\d+) .* at column (\d+)")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+# JSONC's two additions to JSON, each matched after a whole string literal so that text inside strings is kept
+_JSONC_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_JSONC_TRAILING_COMMA = re.compile(r'"(?:[^"\\\n]|\\.)*"|,(?=\s*[\]}])')
 
 
 # Documents ------------------------------------------------------------------------------------
@@ -179,13 +182,24 @@ def parse_relaxed(text: str, syntax: str) -> tuple[Any, int | None]:
             line, column = exc.lineno, exc.colno
     except DocumentError as exc:
         raise BadRecord(exc.reason, exc.line) from None
-    try:  # JSONC: comments and trailing commas (VS Code, Zed); limits were checked above
+    try:  # JSONC without its comments and trailing commas is JSON: the C parser, not json5's (~100x slower)
+        return json.loads(_jsonc_as_json(text)), line
+    except (ValueError, RecursionError):
+        pass
+    try:  # anything else JSON5 accepts, and JSON5's error position; limits were checked above
         return json5.loads(text), line
     except Exception as exc:  # json5 raises plain ValueError
         position = _JSON5_POSITION.search(str(exc))
         if position:  # json5 knows JSONC, so its position beats the strict parser's
             line, column = int(position[1]), int(position[2])
         raise BadRecord(f"JSON syntax error at line {line}, column {column}", line) from None
+
+
+def _jsonc_as_json(text: str) -> str:
+    """`text` with its // and /* */ comments replaced by a space and its trailing commas removed."""
+    def keep_strings(replacement: str) -> Callable[[re.Match[str]], str]:
+        return lambda m: m[0] if m[0].startswith('"') else replacement
+    return _JSONC_TRAILING_COMMA.sub(keep_strings(""), _JSONC_COMMENT.sub(keep_strings(" "), text))
 
 
 def read_document(path: Path) -> Document:
