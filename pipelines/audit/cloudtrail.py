@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcp_clearance.pipelines.audit._lines import first_json_line, read_json_lines
+from mcp_clearance.pipelines.audit._lines import (
+    BLANK,
+    LINES,
+    first_json_line,
+    line_problem,
+    parsed,
+    quarantine_surveyed,
+    register_files,
+    rows_per_file,
+    set_first_lines,
+)
 from mcp_clearance.pipelines.base import LoadContext, read_text
 
 FORMAT = "cloudtrail"
@@ -35,7 +45,7 @@ _DENIED = ("regexp_matches(coalesce(e.errorCode, ''), '(?i)accessdenied|unauthor
 _ASSUME_ROLE = "starts_with(coalesce(e.eventName, ''), 'AssumeRole')"
 
 _COLUMNS = f"""
-    coalesce(e.eventID, ? || ':' || n),
+    coalesce(e.eventID, source_file || ':' || n),
     try_cast(e.eventTime AS TIMESTAMPTZ)::TIMESTAMP,
     e.eventSource,
     e.eventName,
@@ -49,7 +59,7 @@ _COLUMNS = f"""
              CASE WHEN e.userIdentity.type = 'AssumedRole' THEN regexp_extract(e.userIdentity.arn, '/([^/]+)$', 1) END),
     list_transform(coalesce(e.resources, []), lambda r: r.ARN),
     try_cast(e.readOnly AS BOOLEAN),
-    ?,
+    source_file,
     line_no,
     e.eventType,
     coalesce(e.userIdentity.onBehalfOf.userId, e.userIdentity.onBehalfOf.subject),
@@ -74,39 +84,79 @@ def _is_records_document(head: str) -> bool:
     return text.startswith('{"Records"')
 
 
+MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024  # a Records document is read whole; the size check bounds it first
+
+
 def load(ctx: LoadContext, path: Path) -> int:
-    source = ctx.relative(path)
+    return load_many(ctx, [path])[path]
+
+
+def load_many(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
+    """Records documents (as delivered to S3) and one-event-per-line files, each kind in one reader over its files."""
+    documents = [p for p in paths if _is_records_document(read_text(p, 4096))]
+    lines = [p for p in paths if p not in documents]
+    loaded: dict[Path, int] = {}
+    if documents:
+        loaded.update(_load(ctx, documents, _DOCUMENT_RECORDS, by_position=True))
+    if lines:
+        loaded.update(_load(ctx, lines, _LINE_RECORDS, by_position=False))
+    return loaded
+
+
+# A Records document: DuckDB's JSON reader reads each document and it is parsed once into the typed records, which
+# are unnested right there; its records have no line of their own, so a bad one is named by its position (n).
+_DOCUMENT_RECORDS = f"""
+    SELECT filename, 1 AS ordinality, unnest(records) AS e, generate_subscripts(records, 1) AS n
+    FROM (SELECT filename, try(from_json(json, '{{"Records": [{_RECORD_TYPE}]}}')).Records AS records
+          FROM read_json_objects(?::VARCHAR[], format = 'auto', maximum_object_size = {MAX_DOCUMENT_BYTES},
+                                 filename = true))
+    WHERE records IS NOT NULL
+"""
+# One event per line: each line parsed once; the position is the line (a line that is no event is passed over).
+_LINE_RECORDS = f"""
+    SELECT filename, ordinality, e, ordinality AS n, line
+    FROM (SELECT filename, ordinality, line, {parsed(_RECORD_TYPE)} AS e FROM {LINES})
+"""
+
+
+def _load(ctx: LoadContext, paths: list[Path], records: str, *, by_position: bool) -> dict[Path, int]:
     con = ctx.con
-    if _is_records_document(read_text(path, 4096)):
-        # a Records document as delivered to S3: DuckDB's JSON reader parses it once into the typed records,
-        # then UNNEST in SQL; its records have no line of their own, so a bad one is named by its position
-        con.execute(
-            """CREATE TEMP TABLE cloudtrail_events AS
-               SELECT unnest(records) AS e, generate_subscripts(records, 1) AS n, NULL::BIGINT AS line_no
-               FROM (SELECT from_json(json, '{"Records": [' || ? || ']}').Records AS records
-                     FROM read_json_objects(?, format = 'auto', maximum_object_size = 1073741824))
-               WHERE records IS NOT NULL""",
-            [_RECORD_TYPE, str(path)],
-        )
+    names = register_files(ctx, paths, "cloudtrail_files")
+    event = "e.eventSource IS NOT NULL OR e.eventType IS NOT NULL"
+    if by_position:  # every record of a document is an event; its position is its name
+        problem = (f"CASE WHEN {_IS_ACTIVITY} AND {_BAD_TIME} "
+                   "THEN 'record ' || n || ': `eventTime` is not an ISO 8601 time' END")
+        keep, line_no = "true", "NULL::BIGINT"
     else:
-        read_json_lines(ctx, path)
-        con.execute("CREATE TEMP TABLE cloudtrail_events AS SELECT e, line_no AS n, line_no "
-                    f"FROM (SELECT from_json(doc, '{_RECORD_TYPE}') AS e, line_no FROM audit_lines) "
-                    "WHERE e.eventSource IS NOT NULL OR e.eventType IS NOT NULL")
-        con.execute("DROP TABLE audit_lines")
+        problem = (f"CASE WHEN {BLANK} THEN NULL WHEN e IS NULL THEN {line_problem('e')} "
+                   f"WHEN ({event}) AND {_IS_ACTIVITY} AND {_BAD_TIME} THEN '`eventTime` is not an ISO 8601 time' END")
+        keep, line_no = f"({event})", "r.ordinality - f.first_line + 1"
     try:
-        skipped = con.execute(f"SELECT count(*) FROM cloudtrail_events WHERE NOT {_IS_ACTIVITY}").fetchone()[0]
-        ctx.note_skipped(path, int(skipped))
-        for n, line_no in con.execute(f"SELECT n, line_no FROM cloudtrail_events WHERE {_IS_ACTIVITY} AND {_BAD_TIME} "
-                                      "ORDER BY n").fetchall():
-            where = "" if line_no is not None else f"record {n}: "
-            ctx.quarantine(path, "audit", f"{where}`eventTime` is not an ISO 8601 time", line_no)
-        before = con.execute("SELECT count(*) FROM target_events").fetchone()[0]
         con.execute(
-            _TARGET + f"SELECT {_COLUMNS} FROM cloudtrail_events "
-            f"WHERE {_IS_ACTIVITY} AND NOT coalesce({_BAD_TIME}, false)",
-            [source, source],
+            f"""CREATE OR REPLACE TEMP TABLE cloudtrail_survey AS
+                WITH classified AS (SELECT filename, ordinality, n, {problem} AS problem,
+                                           {keep} AND NOT {_IS_ACTIVITY} AS insight
+                                    FROM ({records}))
+                SELECT filename, min(ordinality) AS first_ordinal,
+                       CASE WHEN problem IS NOT NULL THEN {"NULL" if by_position else "ordinality"} END AS line_no,
+                       problem, count(*) FILTER (WHERE insight) AS skipped
+                FROM classified GROUP BY ALL""",
+            [names],
         )
-        return int(con.execute("SELECT count(*) FROM target_events").fetchone()[0] - before)
+        set_first_lines(ctx, "cloudtrail_files", "cloudtrail_survey")
+        con.execute(
+            _TARGET + f"""SELECT {_COLUMNS}
+                FROM (SELECT f.source_file, {line_no} AS line_no, r.e, {"r.n" if by_position else line_no} AS n
+                      FROM ({records}) AS r JOIN cloudtrail_files AS f USING (filename)
+                      WHERE {keep} AND {_IS_ACTIVITY} AND NOT coalesce({_BAD_TIME}, false))""",
+            [names],
+        )
+        quarantine_surveyed(ctx, "cloudtrail_survey", "cloudtrail_files", paths)
+        by_name = {str(p): p for p in paths}
+        for name, skipped in con.execute("SELECT filename, sum(skipped) FROM cloudtrail_survey GROUP BY ALL "
+                                         "HAVING sum(skipped) > 0").fetchall():
+            ctx.note_skipped(by_name[name], int(skipped))
+        return rows_per_file(ctx, "target_events", "cloudtrail_files", paths)
     finally:
-        con.execute("DROP TABLE IF EXISTS cloudtrail_events")
+        con.execute("DROP TABLE IF EXISTS cloudtrail_survey")
+        con.execute("DROP TABLE IF EXISTS cloudtrail_files")
