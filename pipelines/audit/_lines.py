@@ -5,7 +5,7 @@ column, no quoting, a delimiter that never occurs, `filename = true`), `WITH ORD
 order across the files, and each file's first number turns that into the file's own line numbers. Each line is parsed
 once with `try(from_json(line, <the format's STRUCT>))`; a line that does not parse reads as NULL and is looked at
 again, alone, to tell "not valid JSON" from a JSON value that is not an object. No Python loop touches an event and
-no table holds a file's lines.
+no table holds the lines: the reader streams into the insert.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext
+from mcp_clearance.pipelines.base import SNIFF_BYTES, LoadContext
 
 MAX_LINE_BYTES = 16 * 1024 * 1024  # longer lines are quarantined, the rest of the file loads
 READ_LIMIT_BYTES = 64 * 1024 * 1024  # beyond this the reader gives up and the whole file is quarantined
@@ -39,7 +39,7 @@ def line_problem(value: str) -> str:
 
 
 def register_files(ctx: LoadContext, paths: list[Path], table: str) -> list[str]:
-    """Temp table `table(filename, source_file, path)` naming each file as the reader and `source_file` do.
+    """Temp table `table(filename, source_file, first_line)` naming each file as the reader and `source_file` do.
 
     Returns the reader's list parameter. `first_line` (the reader's ordinal of the file's first line) is filled by
     the format's survey pass, `set_first_lines`.
@@ -72,33 +72,6 @@ def rows_per_file(ctx: LoadContext, table: str, files: str, paths: list[Path]) -
     counts = dict(ctx.con.execute(f"SELECT source_file, count(*) FROM {table} WHERE source_file IN "
                                   f"(SELECT source_file FROM {files}) GROUP BY ALL").fetchall())
     return {p: int(counts.get(ctx.relative(p), 0)) for p in paths}
-
-
-def read_json_lines(ctx: LoadContext, path: Path, table: str = "audit_lines") -> int:
-    """Create temp table `table(line_no, doc JSON)` from one file's valid lines; quarantine the rest.
-
-    For formats whose records must be read together (a JSON-RPC session, an OTLP trace's spans): each line is cast
-    to JSON once, while it is read. Returns the number of valid lines.
-    """
-    ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
-    ctx.con.execute(
-        f"""CREATE TEMP TABLE {table} AS
-            SELECT ordinality AS line_no,
-                   CASE WHEN strlen(line) <= {MAX_LINE_BYTES} THEN try(line::JSON) END AS doc,
-                   strlen(line) > {MAX_LINE_BYTES} AS too_long
-            FROM {LINES} WHERE NOT {BLANK}""",
-        [[str(path)]],
-    )
-    bad = ctx.con.execute(f"SELECT line_no, CASE WHEN too_long THEN 'line too long' ELSE 'not valid JSON' END "
-                          f"FROM {table} WHERE doc IS NULL ORDER BY line_no").fetchall()
-    for line_no, reason in bad:
-        ctx.quarantine(path, "audit", reason, int(line_no))
-    ctx.con.execute(f"DELETE FROM {table} WHERE doc IS NULL")
-    ctx.con.execute(f"ALTER TABLE {table} DROP COLUMN too_long")
-    count = ctx.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    if count == 0 and not bad:
-        raise BadRecord("no JSON records in the file")
-    return int(count)
 
 
 def first_json_line(head: str) -> str:
