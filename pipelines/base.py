@@ -342,38 +342,43 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
 
 
 def _load_batch(ctx: LoadContext, family: str, module: ModuleType, paths: list[Path]) -> dict[Path, int]:
-    """`module.load_many` over all its files; on a failure, each file alone (its own failure quarantines it)."""
+    """`module.load_many` over all its files in one transaction; on a failure, each file alone.
+
+    A format may run several statements (CloudTrail documents, then event-per-line files): the transaction makes the
+    batch all or nothing, so a file that spoils it is found by loading each file alone, and only that one is
+    quarantined. Rolled back too: what the batch set aside or counted as skipped.
+    """
     quarantined, skipped = len(ctx.quarantined), dict(ctx.skipped)
+    ctx.con.execute("BEGIN TRANSACTION")
     try:
-        return dict(module.load_many(ctx, paths))
+        loaded = dict(module.load_many(ctx, paths))
     except Exception as exc:
-        if is_disk_full(exc) or _is_out_of_memory(exc) or len(paths) == 1:
-            del ctx.quarantined[quarantined:]
-            ctx.skipped = skipped
-            if len(paths) == 1:
-                return {paths[0]: _load_one(ctx, family, module, paths[0])}
-            raise _stopping(ctx, family, exc) from None
-    # one file spoiled the batch: the statement that failed wrote nothing, and what the batch set aside is undone
-    del ctx.quarantined[quarantined:]
-    ctx.skipped = skipped
-    return {path: _load_one(ctx, family, module, path) for path in paths}
+        ctx.con.execute("ROLLBACK")
+        del ctx.quarantined[quarantined:]
+        ctx.skipped = skipped
+        if is_disk_full(exc):
+            raise
+        if _is_out_of_memory(exc):
+            raise OutOfMemory(f"the {family} files of format {module.FORMAT}") from None
+        return {path: _load_one(ctx, family, module, path) for path in paths}
+    ctx.con.execute("COMMIT")
+    return loaded
 
 
 def _load_one(ctx: LoadContext, family: str, module: ModuleType, path: Path) -> int:
+    """One file; a file that cannot be loaded leaves no row and none of its records set aside, only its quarantine."""
+    quarantined, skipped = len(ctx.quarantined), dict(ctx.skipped)
+    ctx.con.execute("BEGIN TRANSACTION")
     try:
-        if hasattr(module, "load_many"):
-            return int(module.load_many(ctx, [path])[path])
-        return int(module.load(ctx, path))
+        rows = int(module.load_many(ctx, [path])[path] if hasattr(module, "load_many") else module.load(ctx, path))
     except Exception as exc:
+        ctx.con.execute("ROLLBACK")
+        del ctx.quarantined[quarantined:]
+        ctx.skipped = skipped
         _quarantine_failed(ctx, family, path, module.FORMAT, exc)
         return 0
-
-
-def _stopping(ctx: LoadContext, family: str, exc: BaseException) -> BaseException:
-    """The exception that stops the run for a failure that is not the input's fault."""
-    if _is_out_of_memory(exc):
-        return OutOfMemory(f"the {family} files")
-    return exc
+    ctx.con.execute("COMMIT")
+    return rows
 
 
 def _quarantine_failed(ctx: LoadContext, family: str, path: Path, fmt: str | None, exc: Exception) -> None:

@@ -76,8 +76,9 @@ def _load(ctx: LoadContext, paths: list[Path], *, documents: bool) -> dict[Path,
     try:
         _stage_spans(ctx, names, documents=documents)
         set_first_lines(ctx, "otlp_files", "otlp_spans")
-        _quarantine_bad_records(ctx, paths, names, documents=documents)
+        _find_bad_records(ctx, names, documents=documents)
         _insert_calls(ctx)
+        quarantine_surveyed(ctx, "otlp_bad", "otlp_files", paths)
         return rows_per_file(ctx, "tool_calls", "otlp_files", paths)
     finally:
         for table in ("otlp_spans", "otlp_bad", "otlp_files"):
@@ -134,7 +135,7 @@ def _stage_spans(ctx: LoadContext, names: list[str], *, documents: bool) -> None
     """Table `otlp_spans`: one row per span of every file, with the attributes it is read by pivoted, in one pass.
 
     A record whose structure is wrong (a level that is not an array, a span that is not an object, attributes that
-    are not an array) or whose `startTimeUnixNano` is not an integer is marked `suspect`: `_quarantine_bad_records`
+    are not an array) or whose `startTimeUnixNano` is not an integer is marked `suspect`: `_find_bad_records`
     reads only those records again, as JSON, to name the field. A line that is not JSON keeps its `problem`.
     """
     con = ctx.con
@@ -193,8 +194,8 @@ def _stage_spans(ctx: LoadContext, names: list[str], *, documents: bool) -> None
     )
 
 
-def _quarantine_bad_records(ctx: LoadContext, paths: list[Path], names: list[str], *, documents: bool) -> None:
-    """Quarantine lines that are not JSON, and name the bad field of each suspect record (read again, alone)."""
+def _find_bad_records(ctx: LoadContext, names: list[str], *, documents: bool) -> None:
+    """Table `otlp_bad`: lines that are not JSON, and the bad field of each suspect record (read again, alone)."""
     con = ctx.con
     con.execute("CREATE OR REPLACE TEMP TABLE otlp_bad AS SELECT DISTINCT filename, ordinality AS line_no, problem "
                 "FROM otlp_spans WHERE problem IS NOT NULL")
@@ -246,7 +247,6 @@ def _quarantine_bad_records(ctx: LoadContext, paths: list[Path], names: list[str
             """,
             [names],
         )
-    quarantine_surveyed(ctx, "otlp_bad", "otlp_files", paths)
 
 
 # JSON-RPC codes the conventions list as the caller's fault (the server could not serve the request): the call
