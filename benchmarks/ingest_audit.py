@@ -58,7 +58,7 @@ files = [str(estate / f) for f in json.loads(sys.argv[7])]
 start = time.perf_counter()
 if sys.argv[6] == "cloudtrail":  # gzipped documents whose records are the elements of Records
     con.execute("CREATE TABLE events AS SELECT unnest(Records) AS record FROM read_json(?, format = 'auto', "
-                "union_by_name = true, ignore_errors = true, maximum_object_size = 1000000000)", [files])
+                "union_by_name = true, ignore_errors = true, maximum_object_size = 67108864)", [files])
 else:
     con.execute("CREATE TABLE events AS SELECT * FROM read_json(?, format = 'newline_delimited', union_by_name = true, "
                 "ignore_errors = true)", [files])
@@ -75,7 +75,8 @@ def measure(script: str, estate: Path, work: Path, name: str, settings: list[str
     proc = subprocess.run([sys.executable, "-c", script, str(estate), str(db), str(spill), *settings, *extra],
                           capture_output=True, text=True)
     if proc.returncode != 0:
-        return {"error": (proc.stderr.strip().splitlines() or ["exit " + str(proc.returncode)])[-1]}
+        errors = [line for line in proc.stderr.splitlines() if "Error" in line or "Exception" in line]
+        return {"error": (errors or ["exit " + str(proc.returncode)])[-1][:160]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

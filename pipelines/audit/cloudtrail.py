@@ -20,7 +20,7 @@ from mcp_clearance.pipelines.audit._lines import (
     rows_per_file,
     set_first_lines,
 )
-from mcp_clearance.pipelines.base import LoadContext, read_text
+from mcp_clearance.pipelines.base import MAX_STREAMED_FILE_BYTES, LoadContext, read_text
 
 FORMAT = "cloudtrail"
 
@@ -84,7 +84,9 @@ def _is_records_document(head: str) -> bool:
     return text.startswith('{"Records"')
 
 
-MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024  # a Records document is read whole; the size check bounds it first
+# a whole document is at most the audit file limit (check_size refused larger ones before any reader ran);
+# DuckDB's JSON reader allocates buffers of about twice this, so it must not be larger than that limit
+MAX_DOCUMENT_BYTES = MAX_STREAMED_FILE_BYTES["audit"]
 
 
 def load(ctx: LoadContext, path: Path) -> int:

@@ -26,7 +26,7 @@ from mcp_clearance.pipelines.audit._lines import (
     rows_per_file,
     set_first_lines,
 )
-from mcp_clearance.pipelines.base import LoadContext, read_text
+from mcp_clearance.pipelines.base import MAX_STREAMED_FILE_BYTES, LoadContext, read_text
 
 FORMAT = "otlp"
 
@@ -44,7 +44,9 @@ def detect(path: Path, head: str) -> bool:
     return any("resourceSpans" in d for d in head_json_objects(head))
 
 
-MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024  # an indented export is read whole; the size check bounds it first
+# a whole document is at most the audit file limit (check_size refused larger ones before any reader ran);
+# DuckDB's JSON reader allocates buffers of about twice this, so it must not be larger than that limit
+MAX_DOCUMENT_BYTES = MAX_STREAMED_FILE_BYTES["audit"]
 # the attributes the calls are built from; a span's other attributes are not kept
 ATTRIBUTES = ("mcp.method.name", "gen_ai.operation.name", "gen_ai.agent.id", "gen_ai.agent.name", "enduser.id",
               "user.id", "gen_ai.tool.name", "mcp.server.name", "server.address", "rpc.response.status_code",
