@@ -366,11 +366,19 @@ def _load_batch(ctx: LoadContext, family: str, module: ModuleType, paths: list[P
 
 
 def _load_one(ctx: LoadContext, family: str, module: ModuleType, path: Path) -> int:
-    """One file; a file that cannot be loaded leaves no row and none of its records set aside, only its quarantine."""
+    """One file. With `load_many` it is all or nothing (a failed file leaves no row and no record set aside, only its
+    quarantine). A classic `load` runs without a transaction, as it always has: such loaders may let a statement fail
+    and go on, which an open transaction would not survive."""
+    if not hasattr(module, "load_many"):
+        try:
+            return int(module.load(ctx, path))
+        except Exception as exc:
+            _quarantine_failed(ctx, family, path, module.FORMAT, exc)
+            return 0
     quarantined, skipped = len(ctx.quarantined), dict(ctx.skipped)
     ctx.con.execute("BEGIN TRANSACTION")
     try:
-        rows = int(module.load_many(ctx, [path])[path] if hasattr(module, "load_many") else module.load(ctx, path))
+        rows = int(module.load_many(ctx, [path])[path])
     except Exception as exc:
         ctx.con.execute("ROLLBACK")
         del ctx.quarantined[quarantined:]

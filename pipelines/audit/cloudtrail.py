@@ -99,16 +99,16 @@ def load_many(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
     lines = [p for p in paths if p not in documents]
     loaded: dict[Path, int] = {}
     if documents:
-        loaded.update(_load(ctx, documents, _DOCUMENT_RECORDS, by_position=True))
+        loaded.update(_load(ctx, documents, documents=True))
     if lines:
-        loaded.update(_load(ctx, lines, _LINE_RECORDS, by_position=False))
+        loaded.update(_load(ctx, lines, documents=False))
     return loaded
 
 
 # A Records document: DuckDB's JSON reader reads each document and it is parsed once into the typed records, which
 # are unnested right there; its records have no line of their own, so a bad one is named by its position (n).
 _DOCUMENT_RECORDS = f"""
-    SELECT filename, 1 AS ordinality, unnest(records) AS e, generate_subscripts(records, 1) AS n
+    SELECT filename, unnest(records) AS e, generate_subscripts(records, 1) AS n
     FROM (SELECT filename, try(from_json(json, '{{"Records": [{_RECORD_TYPE}]}}')).Records AS records
           FROM read_json_objects(?::VARCHAR[], format = 'auto', maximum_object_size = {MAX_DOCUMENT_BYTES},
                                  filename = true))
@@ -121,34 +121,69 @@ _LINE_RECORDS = f"""
 """
 
 
-def _load(ctx: LoadContext, paths: list[Path], records: str, *, by_position: bool) -> dict[Path, int]:
+# What the survey of a document reads of each record; it needs no unnesting: positions come from list lambdas.
+_SURVEY_TYPE = '{"Records": [{"eventTime": "VARCHAR", "eventType": "VARCHAR"}]}'
+
+
+def _survey_documents(ctx: LoadContext, names: list[str]) -> None:
+    """Table `cloudtrail_survey` for Records documents: per file the Insights records skipped, and the position of
+    each activity record whose time is not a time."""
+    ctx.con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE cloudtrail_documents AS
+            SELECT filename, len(list_filter(records, lambda e: NOT {_IS_ACTIVITY})) AS skipped,
+                   list_filter(list_transform(records,
+                                              lambda e, i: CASE WHEN {_IS_ACTIVITY} AND {_BAD_TIME} THEN i END),
+                               lambda i: i IS NOT NULL) AS bad
+            FROM (SELECT filename, try(from_json(json, '{_SURVEY_TYPE}')).Records AS records
+                  FROM read_json_objects(?::VARCHAR[], format = 'auto', maximum_object_size = {MAX_DOCUMENT_BYTES},
+                                         filename = true))""",
+        [names],
+    )
+    ctx.con.execute(
+        """CREATE OR REPLACE TEMP TABLE cloudtrail_survey AS
+           SELECT filename, 1 AS first_ordinal, NULL::BIGINT AS line_no, NULL AS problem, skipped
+           FROM cloudtrail_documents
+           UNION ALL
+           SELECT filename, 1, NULL, 'record ' || unnest(bad) || ': `eventTime` is not an ISO 8601 time', 0
+           FROM cloudtrail_documents"""
+    )
+    ctx.con.execute("DROP TABLE cloudtrail_documents")
+
+
+_EVENT = "(e.eventSource IS NOT NULL OR e.eventType IS NOT NULL)"  # a line that is no CloudTrail event is passed over
+
+
+def _survey_lines(ctx: LoadContext, names: list[str]) -> None:
+    """Table `cloudtrail_survey` for event-per-line files: first line numbers, lines to quarantine, Insights skipped."""
+    problem = (f"CASE WHEN {BLANK} THEN NULL WHEN e IS NULL THEN {line_problem('e')} "
+               f"WHEN {_EVENT} AND {_IS_ACTIVITY} AND {_BAD_TIME} THEN '`eventTime` is not an ISO 8601 time' END")
+    ctx.con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE cloudtrail_survey AS
+            WITH classified AS (SELECT filename, ordinality, {problem} AS problem,
+                                       {_EVENT} AND NOT {_IS_ACTIVITY} AS insight
+                                FROM ({_LINE_RECORDS}))
+            SELECT filename, min(ordinality) AS first_ordinal,
+                   CASE WHEN problem IS NOT NULL THEN ordinality END AS line_no, problem,
+                   count(*) FILTER (WHERE insight) AS skipped
+            FROM classified GROUP BY ALL""",
+        [names],
+    )
+
+
+def _load(ctx: LoadContext, paths: list[Path], *, documents: bool) -> dict[Path, int]:
     con = ctx.con
     names = register_files(ctx, paths, "cloudtrail_files")
-    event = "e.eventSource IS NOT NULL OR e.eventType IS NOT NULL"
-    if by_position:  # every record of a document is an event; its position is its name
-        problem = (f"CASE WHEN {_IS_ACTIVITY} AND {_BAD_TIME} "
-                   "THEN 'record ' || n || ': `eventTime` is not an ISO 8601 time' END")
-        keep, line_no = "true", "NULL::BIGINT"
+    if documents:  # every record of a document is an event; it has no line, its position names it
+        records, keep, line_no, position = _DOCUMENT_RECORDS, "true", "NULL::BIGINT", "r.n"
     else:
-        problem = (f"CASE WHEN {BLANK} THEN NULL WHEN e IS NULL THEN {line_problem('e')} "
-                   f"WHEN ({event}) AND {_IS_ACTIVITY} AND {_BAD_TIME} THEN '`eventTime` is not an ISO 8601 time' END")
-        keep, line_no = f"({event})", "r.ordinality - f.first_line + 1"
+        records, keep = _LINE_RECORDS, _EVENT
+        line_no = position = "r.ordinality - f.first_line + 1"
     try:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE cloudtrail_survey AS
-                WITH classified AS (SELECT filename, ordinality, n, {problem} AS problem,
-                                           {keep} AND NOT {_IS_ACTIVITY} AS insight
-                                    FROM ({records}))
-                SELECT filename, min(ordinality) AS first_ordinal,
-                       CASE WHEN problem IS NOT NULL THEN {"NULL" if by_position else "ordinality"} END AS line_no,
-                       problem, count(*) FILTER (WHERE insight) AS skipped
-                FROM classified GROUP BY ALL""",
-            [names],
-        )
+        (_survey_documents if documents else _survey_lines)(ctx, names)
         set_first_lines(ctx, "cloudtrail_files", "cloudtrail_survey")
         con.execute(
             _TARGET + f"""SELECT {_COLUMNS}
-                FROM (SELECT f.source_file, {line_no} AS line_no, r.e, {"r.n" if by_position else line_no} AS n
+                FROM (SELECT f.source_file, {line_no} AS line_no, r.e, {position} AS n
                       FROM ({records}) AS r JOIN cloudtrail_files AS f USING (filename)
                       WHERE {keep} AND {_IS_ACTIVITY} AND NOT coalesce({_BAD_TIME}, false))""",
             [names],

@@ -45,6 +45,13 @@ _EVENT_TYPE = (
     '"data": {"request": {"params": {"arguments": {"resource": "VARCHAR"}}}}}'
 )
 
+# What the survey pass reads of each line: enough to classify it (call, log line, step end, time)
+_SURVEY_TYPE = (
+    '{"msg": "VARCHAR", "type": "VARCHAR", "audit_id": "VARCHAR", "auditId": "VARCHAR", "logged_at": "VARCHAR", '
+    '"loggedAt": "VARCHAR", "time": "VARCHAR", "metadata": {"auditId": "VARCHAR"}, '
+    '"target": {"tool_name": "VARCHAR", "workflow_id": "VARCHAR", "step_id": "VARCHAR"}}'
+)
+
 
 def detect(path: Path, head: str) -> bool:
     return any(_is_audit_event(doc) for doc in head_json_objects(head))
@@ -86,7 +93,7 @@ def load_many(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
             f"""
             CREATE OR REPLACE TEMP TABLE toolhive_survey AS
             WITH lines AS (
-                SELECT filename, ordinality, line, {parsed(_EVENT_TYPE)} AS e FROM {LINES}
+                SELECT filename, ordinality, line, {parsed(_SURVEY_TYPE)} AS e FROM {LINES}
             ),
             classified AS (
                 SELECT filename, ordinality, e,
