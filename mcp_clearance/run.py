@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,12 +18,25 @@ from mcp_clearance.evaluate import evaluate
 from mcp_clearance.incremental import PREVIOUS, Reuse, attach_previous, evidence_fingerprint
 from mcp_clearance.pipelines import audit, credentials, inventory, tool_listings
 from mcp_clearance.pipelines import connectors as connector_formats
-from mcp_clearance.pipelines.base import LoadContext, first_line, load_family
+from mcp_clearance.pipelines.base import MEMORY_LIMIT_VARIABLE, LoadContext, first_line, load_family
 from mcp_clearance.pipelines.redaction import redact_loaded_audit
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import SCHEMA_VERSION, create_schema
 
 FAMILIES = ("inventory", "connectors", "tool_listings", "credentials", "audit")
+
+# DuckDB's resources for a run, set deliberately (docs/limits.md): a bounded buffer pool that spills to the staging
+# folder (deleted with the staging file) instead of growing with the estate; threads as many as the CPUs this process
+# may use; and no insertion order kept, which lets the readers and inserts stream in parallel (every query that needs
+# an order says ORDER BY). Running out of memory stops the run (base.OutOfMemory), it never quarantines evidence.
+DEFAULT_MEMORY_LIMIT = "1GB"
+THREADS_VARIABLE = "MCP_CLEARANCE_THREADS"
+
+
+def duckdb_config(spill_folder: Path) -> dict[str, str]:
+    threads = os.environ.get(THREADS_VARIABLE) or str(len(os.sched_getaffinity(0)))
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT, "threads": threads,
+            "temp_directory": str(spill_folder), "preserve_insertion_order": "false"}
 
 
 class EstateNotFound(Exception):
@@ -121,7 +135,7 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
                          + ", ".join(p.name for p in removed))
         staging = store.staging_path(db)
         try:
-            con = duckdb.connect(str(staging))
+            con = duckdb.connect(str(staging), config=duckdb_config(spill_folder(staging)))
             try:
                 create_schema(con)
                 fingerprint = evidence_fingerprint(scanner)
@@ -159,10 +173,14 @@ def _reusable(con: duckdb.DuckDBPyConnection, previous: store.PreviousDatabase, 
     return Reuse.from_published(con, previous.db, fingerprint)
 
 
+def spill_folder(staging: Path) -> Path:
+    return staging.with_name(staging.name + ".tmp")
+
+
 def _remove_staging(staging: Path) -> None:
     staging.unlink(missing_ok=True)
     staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
-    shutil.rmtree(staging.with_name(staging.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
+    shutil.rmtree(spill_folder(staging), ignore_errors=True)  # DuckDB's spill folder
 
 
 HISTORY_TABLES = ("runs", "findings_history", "verdict_history")
@@ -236,10 +254,11 @@ def validate(estate: Path, *, scanner: SecretScanner | None = None,
              on_file: ProgressHook | None = None) -> RunResult:
     """Parse and validate every input of `estate` in memory; writes nothing."""
     _check_estate(estate)
-    con = duckdb.connect()
-    try:
-        create_schema(con)
-        ctx = ingest(con, estate.resolve(), scanner or SecretScanner(os.urandom(32)), on_file)
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix="mcp-clearance-validate-") as spill:
+        con = duckdb.connect(config=duckdb_config(Path(spill)))
+        try:
+            create_schema(con)
+            ctx = ingest(con, estate.resolve(), scanner or SecretScanner(os.urandom(32)), on_file)
+        finally:
+            con.close()
     return RunResult(None, datetime.now(UTC).date(), _stats(ctx), ctx.quarantined)

@@ -23,7 +23,7 @@ import duckdb
 
 from mcp_clearance.safe_load import MAX_FILE_BYTES, DocumentError, MiB, read_bounded, size_over, too_large
 from mcp_clearance.secrets import SecretScanner
-from mcp_clearance.store import is_disk_full
+from mcp_clearance.store import PublishError, is_disk_full
 
 if TYPE_CHECKING:
     from mcp_clearance.incremental import Reuse
@@ -280,22 +280,48 @@ def check_size(path: Path, family: str) -> None:
 SNIFF_BYTES = 65536
 
 
+class OutOfMemory(PublishError):
+    """DuckDB ran out of memory (memory_limit, with spilling to temp_directory) while reading evidence.
+
+    Never a quarantine: the file is not at fault, and dropping it would silently lose evidence. The run stops and
+    the published run stays.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"out of memory while reading {what}; the published run is unchanged (raise "
+                         f"{MEMORY_LIMIT_VARIABLE}, or free memory or temporary disk space, and run again)")
+
+
+MEMORY_LIMIT_VARIABLE = "MCP_CLEARANCE_MEMORY_LIMIT"
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, (duckdb.OutOfMemoryException, MemoryError))
+
+
 def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path) -> None:
     """Load every file under `folder` with the first format module of `package` that claims it.
 
     A format module exposes `FORMAT: str`, `detect(path, head) -> bool` (head: the first 64 KiB of
-    decompressed text) and `load(ctx, path) -> int` (rows loaded). It raises BadRecord for a file it
-    cannot load at all and calls `ctx.quarantine` for single bad records while loading the rest.
+    decompressed text) and either `load(ctx, path) -> int` (rows loaded) or `load_many(ctx, paths) -> {path: rows}`,
+    which reads all the files it claimed in one pass. It raises BadRecord for a file it cannot load at all and calls
+    `ctx.quarantine` for single bad records while loading the rest. When `load_many` fails on the batch, each file is
+    loaded alone so that only the file at fault is quarantined. Running out of memory stops the run (OutOfMemory).
     """
     modules = discover_formats(package)
-    for path in estate_files(folder, ctx, family):
+    files = list(estate_files(folder, ctx, family))
+    formats: dict[Path, str | None] = {}
+    loaded: dict[Path, int] = {}
+    claimed: dict[str, list[Path]] = {}  # module name -> its files, in estate order
+    by_name = {m.__name__: m for m in modules}
+    carried: set[Path] = set()
+    for path in files:
         if ctx.on_file is not None:
             ctx.on_file(family, path)
         if carried_forward(ctx, family, path, modules):
+            carried.add(path)  # its provenance and quarantine rows were taken from the published run
             continue
-        before = len(ctx.quarantined)
-        fmt: str | None = None
-        loaded = 0
+        formats[path] = None
         try:
             check_size(path, family)
             head = read_text(path, SNIFF_BYTES) if path.stat().st_size else ""
@@ -304,18 +330,88 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
             module = next((m for m in modules if m.detect(path, head)), None)
             if module is None:
                 raise BadRecord(f"unrecognised {family} format (no parser claims this content)")
-            fmt = module.FORMAT
-            loaded = module.load(ctx, path)
-        except (BadRecord, DocumentError) as exc:
-            ctx.quarantine(path, family, exc.reason, exc.line)
-        except RecursionError:
-            ctx.quarantine(path, family, f"{fmt or family} file nests too deeply to read (see docs/limits.md)")
+            formats[path] = module.FORMAT
+            claimed.setdefault(module.__name__, []).append(path)
         except Exception as exc:
-            if is_disk_full(exc):  # not this file's fault: the run stops and the published run stays
-                raise
-            reader = "reader rejected the file" if isinstance(exc, duckdb.Error) else "parser failed"
-            ctx.quarantine(path, family, f"{fmt or family} {reader}: {describe_error(exc)}")
-        ctx.record_source(path, family, fmt, loaded, len(ctx.quarantined) - before)
+            _quarantine_failed(ctx, family, path, None, exc)
+    for name, paths in claimed.items():
+        module = by_name[name]
+        if hasattr(module, "load_many"):
+            loaded.update(_load_batch(ctx, family, module, paths))
+        else:
+            for path in paths:
+                loaded[path] = _load_one(ctx, family, module, path)
+    quarantined: dict[str, int] = {}
+    for source, quarantined_family, _, _ in ctx.quarantined:
+        if quarantined_family == family:
+            quarantined[source] = quarantined.get(source, 0) + 1
+    for path in files:
+        if path not in carried:
+            ctx.record_source(path, family, formats[path], loaded.get(path, 0),
+                              quarantined.get(ctx.relative(path), 0))
+
+
+def _load_batch(ctx: LoadContext, family: str, module: ModuleType, paths: list[Path]) -> dict[Path, int]:
+    """`module.load_many` over all its files in one transaction; on a failure, each file alone.
+
+    A format may run several statements (CloudTrail documents, then event-per-line files): the transaction makes the
+    batch all or nothing, so a file that spoils it is found by loading each file alone, and only that one is
+    quarantined. Rolled back too: what the batch set aside or counted as skipped.
+    """
+    quarantined, skipped = len(ctx.quarantined), dict(ctx.skipped)
+    ctx.con.execute("BEGIN TRANSACTION")
+    try:
+        loaded = dict(module.load_many(ctx, paths))
+    except Exception as exc:
+        ctx.con.execute("ROLLBACK")
+        del ctx.quarantined[quarantined:]
+        ctx.skipped = skipped
+        if is_disk_full(exc):
+            raise
+        if _is_out_of_memory(exc):
+            raise OutOfMemory(f"the {family} files of format {module.FORMAT}") from None
+        return {path: _load_one(ctx, family, module, path) for path in paths}
+    ctx.con.execute("COMMIT")
+    return loaded
+
+
+def _load_one(ctx: LoadContext, family: str, module: ModuleType, path: Path) -> int:
+    """One file. With `load_many` it is all or nothing (a failed file leaves no row and no record set aside, only its
+    quarantine). A classic `load` runs without a transaction, as it always has: such loaders may let a statement fail
+    and go on, which an open transaction would not survive."""
+    if not hasattr(module, "load_many"):
+        try:
+            return int(module.load(ctx, path))
+        except Exception as exc:
+            _quarantine_failed(ctx, family, path, module.FORMAT, exc)
+            return 0
+    quarantined, skipped = len(ctx.quarantined), dict(ctx.skipped)
+    ctx.con.execute("BEGIN TRANSACTION")
+    try:
+        rows = int(module.load_many(ctx, [path])[path])
+    except Exception as exc:
+        ctx.con.execute("ROLLBACK")
+        del ctx.quarantined[quarantined:]
+        ctx.skipped = skipped
+        _quarantine_failed(ctx, family, path, module.FORMAT, exc)
+        return 0
+    ctx.con.execute("COMMIT")
+    return rows
+
+
+def _quarantine_failed(ctx: LoadContext, family: str, path: Path, fmt: str | None, exc: Exception) -> None:
+    """Quarantine a file that could not be loaded at all; a full disk or memory stops the run instead."""
+    if isinstance(exc, (BadRecord, DocumentError)):
+        ctx.quarantine(path, family, exc.reason, getattr(exc, "line", None))
+    elif isinstance(exc, RecursionError):
+        ctx.quarantine(path, family, f"{fmt or family} file nests too deeply to read (see docs/limits.md)")
+    elif is_disk_full(exc):  # not this file's fault: the run stops and the published run stays
+        raise exc
+    elif _is_out_of_memory(exc):
+        raise OutOfMemory(ctx.relative(path)) from None
+    else:
+        reader = "reader rejected the file" if isinstance(exc, duckdb.Error) else "parser failed"
+        ctx.quarantine(path, family, f"{fmt or family} {reader}: {describe_error(exc)}")
 
 
 def carried_forward(ctx: LoadContext, family: str, path: Path, modules: list[ModuleType]) -> bool:

@@ -334,3 +334,69 @@ def test_a_user_named_through_an_incomplete_chain_is_not_proof_for_au03(tmp_path
 
     con = build_estate(tmp_path, {"rows": {"tool_calls": [{"delegation_incomplete": incomplete}]}})
     assert status(con, "AU-03")[0] == expected
+
+
+# All files of a format in one reader ---------------------------------------------------------------------------
+
+
+def test_files_read_together_keep_their_own_line_numbers_and_quarantines(tmp_path: Path) -> None:
+    """One reader numbers lines across every file of a format; each row and quarantine keeps its own file's line."""
+    events = (AUDIT / "toolhive.audit.jsonl").read_text().splitlines()
+    (tmp_path / "a.audit.jsonl").write_text("\n".join(events) + "\n")  # line 4 is not JSON
+    # a second file that starts with a blank line, has its own bad line 3, and the first file's events after it
+    (tmp_path / "b.audit.jsonl").write_text("\n" + events[0] + "\n{cut\n" + events[2] + "\n")
+    ctx = load(tmp_path)
+    assert sorted(q for q in ctx.quarantined) == [("a.audit.jsonl", "audit", 4, "not valid JSON"),
+                                                  ("b.audit.jsonl", "audit", 3, "not valid JSON")]
+    lines = ctx.con.execute("SELECT source_file, list(source_line ORDER BY source_line) FROM tool_calls "
+                            "GROUP BY ALL ORDER BY ALL").fetchall()
+    assert lines == [("a.audit.jsonl", [1, 3, 5]), ("b.audit.jsonl", [2, 4])]
+    assert {s[0]: s[3:5] for s in ctx.sources} == {"a.audit.jsonl": (3, 1), "b.audit.jsonl": (2, 1)}
+
+
+def test_a_file_that_spoils_its_formats_batch_is_quarantined_alone(tmp_path: Path) -> None:
+    """A gzip cut short fails the one statement reading all ToolHive files: each is then read alone."""
+    shutil.copy(AUDIT / "broken" / "truncated.audit.jsonl.gz", tmp_path / "b-truncated.audit.jsonl.gz")
+    for name in ("a.audit.jsonl", "c.audit.jsonl"):
+        shutil.copy(AUDIT / "toolhive.audit.jsonl", tmp_path / name)
+    ctx = load(tmp_path)
+    assert {q[0] for q in ctx.quarantined} == {"a.audit.jsonl", "b-truncated.audit.jsonl.gz", "c.audit.jsonl"}
+    assert next(q[2] for q in ctx.quarantined if q[0] == "b-truncated.audit.jsonl.gz") is None  # the file, whole
+    assert ctx.con.execute("SELECT source_file, count(*) FROM tool_calls GROUP BY ALL ORDER BY ALL").fetchall() == [
+        ("a.audit.jsonl", 3), ("c.audit.jsonl", 3)]
+    # the batch's quarantines were undone before each file was read again: line 4 once per good file
+    assert sorted(q[:3] for q in ctx.quarantined if q[0] != "b-truncated.audit.jsonl.gz") == [
+        ("a.audit.jsonl", "audit", 4), ("c.audit.jsonl", "audit", 4)]
+
+
+def test_running_out_of_memory_stops_the_load_and_quarantines_nothing(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from mcp_clearance.pipelines.audit import toolhive
+    from mcp_clearance.pipelines.base import OutOfMemory
+
+    def out_of_memory(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
+
+    shutil.copy(AUDIT / "toolhive.audit.jsonl", tmp_path)
+    monkeypatch.setattr(toolhive, "load_many", out_of_memory)
+    con = duckdb.connect()
+    create_schema(con)
+    ctx = LoadContext(con=con, estate_root=tmp_path, scanner=SecretScanner(b"k" * 32))
+    with pytest.raises(OutOfMemory, match=r"^out of memory while reading .*; the published run is unchanged"):
+        load_family(ctx, "audit", audit, tmp_path)
+    assert ctx.quarantined == []
+
+
+def test_the_run_sets_duckdbs_resources_deliberately(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mcp_clearance.run import duckdb_config
+
+    monkeypatch.delenv("MCP_CLEARANCE_MEMORY_LIMIT", raising=False)
+    monkeypatch.setenv("MCP_CLEARANCE_THREADS", "1")
+    con = duckdb.connect(str(tmp_path / "staging.duckdb"), config=duckdb_config(tmp_path / "spill"))
+    settings = dict(con.execute("SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', "
+                                "'threads', 'temp_directory', 'preserve_insertion_order')").fetchall())
+    assert settings["threads"] == "1" and settings["preserve_insertion_order"] == "false"
+    assert settings["temp_directory"] == str(tmp_path / "spill")
+    assert settings["memory_limit"] == "953.6 MiB"  # 1GB (10^9 bytes), as DuckDB prints it
+    monkeypatch.setenv("MCP_CLEARANCE_MEMORY_LIMIT", "2GB")
+    assert duckdb_config(tmp_path)["memory_limit"] == "2GB"

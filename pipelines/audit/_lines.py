@@ -1,8 +1,11 @@
-"""Read a JSON-lines file (plain or gzip) into a temp table of (line_no, doc) with DuckDB alone.
+"""Read JSON-lines audit files (plain or gzip) with DuckDB alone: every line parsed once, in SQL.
 
-Lines are read as text with DuckDB's CSV reader (one column, no quoting, a delimiter that never
-occurs), numbered, validated with json_valid() in SQL and parsed there; invalid lines go to the
-quarantine with their line number in one statement. No Python loop touches an event.
+A format reads all of its files in one statement: DuckDB's CSV reader takes the list of files as lines of text (one
+column, no quoting, a delimiter that never occurs, `filename = true`), `WITH ORDINALITY` numbers the lines in reading
+order across the files, and each file's first number turns that into the file's own line numbers. Each line is parsed
+once with `try(from_json(line, <the format's STRUCT>))`; a line that does not parse reads as NULL and is looked at
+again, alone, to tell "not valid JSON" from a JSON value that is not an object. No Python loop touches an event and
+no table holds the lines: the reader streams into the insert.
 """
 
 from __future__ import annotations
@@ -11,52 +14,64 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mcp_clearance.pipelines.base import SNIFF_BYTES, BadRecord, LoadContext
+from mcp_clearance.pipelines.base import SNIFF_BYTES, LoadContext
 
 MAX_LINE_BYTES = 16 * 1024 * 1024  # longer lines are quarantined, the rest of the file loads
 READ_LIMIT_BYTES = 64 * 1024 * 1024  # beyond this the reader gives up and the whole file is quarantined
 
+_CSV_OPTIONS = (f"columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(31), quote = '', escape = '', "
+                f"auto_detect = false, max_line_size = {READ_LIMIT_BYTES}, buffer_size = {2 * READ_LIMIT_BYTES}, "
+                "strict_mode = false, null_padding = false, filename = true")
+# every line of the files in the list parameter: (filename, ordinality, line), numbered in reading order
+LINES = f"read_csv(?::VARCHAR[], {_CSV_OPTIONS}) WITH ORDINALITY"
+BLANK = "(line IS NULL OR trim(line) = '')"
 
-def read_json_lines(ctx: LoadContext, path: Path, table: str = "audit_lines") -> int:
-    """Create temp table `table(line_no, doc JSON)` from the valid lines; quarantine the rest.
 
-    Returns the number of valid lines.
+def parsed(type_json: str) -> str:
+    """SQL: the line parsed once into the format's STRUCT; NULL for a line too long or not a JSON object."""
+    return f"CASE WHEN strlen(line) <= {MAX_LINE_BYTES} THEN try(from_json(line, '{type_json}')) END"
+
+
+def line_problem(value: str) -> str:
+    """SQL: why a non-blank line is quarantined ('line too long', 'not valid JSON'), or NULL; `value` is `parsed`."""
+    return (f"CASE WHEN strlen(line) > {MAX_LINE_BYTES} THEN 'line too long' "
+            f"WHEN {value} IS NULL AND NOT json_valid(line) THEN 'not valid JSON' END")
+
+
+def register_files(ctx: LoadContext, paths: list[Path], table: str) -> list[str]:
+    """Temp table `table(filename, source_file, first_line)` naming each file as the reader and `source_file` do.
+
+    Returns the reader's list parameter. `first_line` (the reader's ordinal of the file's first line) is filled by
+    the format's survey pass, `set_first_lines`.
     """
-    ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
-    ctx.con.execute(
-        f"""
-        CREATE TEMP TABLE {table}_raw AS
-        SELECT row_number() OVER () AS line_no, line
-        FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(31), quote = '',
-                      escape = '', auto_detect = false, max_line_size = {READ_LIMIT_BYTES},
-                      buffer_size = {2 * READ_LIMIT_BYTES},
-                      strict_mode = false, null_padding = false)
-        """,
-        [str(path)],
-    )
-    try:
-        bad = ctx.con.execute(
-            f"""SELECT line_no,
-                       CASE WHEN strlen(line) > {MAX_LINE_BYTES} THEN 'line too long'
-                            ELSE 'not valid JSON' END
-                FROM {table}_raw WHERE line IS NOT NULL AND trim(line) <> ''
-                      AND (strlen(line) > {MAX_LINE_BYTES} OR NOT json_valid(line))
-                ORDER BY line_no"""
-        ).fetchall()
-        for line_no, reason in bad:
-            ctx.quarantine(path, "audit", reason, int(line_no))
-        ctx.con.execute(
-            f"""CREATE TEMP TABLE {table} AS
-                SELECT line_no, line::JSON AS doc FROM {table}_raw
-                WHERE line IS NOT NULL AND trim(line) <> ''
-                      AND strlen(line) <= {MAX_LINE_BYTES} AND json_valid(line)"""
-        )
-    finally:
-        ctx.con.execute(f"DROP TABLE IF EXISTS {table}_raw")
-    count = ctx.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    if count == 0 and not bad:
-        raise BadRecord("no JSON records in the file")
-    return int(count)
+    names = [str(p) for p in paths]
+    ctx.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (filename VARCHAR, source_file VARCHAR, "
+                    "first_line BIGINT)")
+    ctx.con.execute(f"INSERT INTO {table} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), NULL",
+                    [names, [ctx.relative(p) for p in paths]])
+    return names
+
+
+def set_first_lines(ctx: LoadContext, files: str, survey: str) -> None:
+    """Each file's first reader ordinal, from a survey table with (filename, first_ordinal) rows."""
+    ctx.con.execute(f"UPDATE {files} SET first_line = s.first FROM (SELECT filename, min(first_ordinal) AS first "
+                    f"FROM {survey} GROUP BY filename) AS s WHERE s.filename = {files}.filename")
+
+
+def quarantine_surveyed(ctx: LoadContext, survey: str, files: str, paths: list[Path]) -> None:
+    """Quarantine the survey's problem rows (filename, line_no, problem) with each file's own line number."""
+    by_name = {str(p): p for p in paths}
+    for filename, line_no, problem in ctx.con.execute(
+            f"SELECT s.filename, s.line_no - f.first_line + 1, s.problem FROM {survey} AS s JOIN {files} AS f "
+            "USING (filename) WHERE s.problem IS NOT NULL ORDER BY f.source_file, s.line_no, s.problem").fetchall():
+        ctx.quarantine(by_name[filename], "audit", problem, None if line_no is None else int(line_no))
+
+
+def rows_per_file(ctx: LoadContext, table: str, files: str, paths: list[Path]) -> dict[Path, int]:
+    """Rows each file has in `table` (a file is loaded once per run, so these are the rows it just added)."""
+    counts = dict(ctx.con.execute(f"SELECT source_file, count(*) FROM {table} WHERE source_file IN "
+                                  f"(SELECT source_file FROM {files}) GROUP BY ALL").fetchall())
+    return {p: int(counts.get(ctx.relative(p), 0)) for p in paths}
 
 
 def first_json_line(head: str) -> str:

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcp_clearance.pipelines.audit._lines import first_json_line, read_json_lines
-from mcp_clearance.pipelines.base import LoadContext, read_text
+from mcp_clearance.pipelines.audit._lines import (
+    BLANK,
+    LINES,
+    first_json_line,
+    line_problem,
+    parsed,
+    quarantine_surveyed,
+    register_files,
+    rows_per_file,
+    set_first_lines,
+)
+from mcp_clearance.pipelines.base import MAX_STREAMED_FILE_BYTES, LoadContext, read_text
 
 FORMAT = "cloudtrail"
 
@@ -35,7 +45,7 @@ _DENIED = ("regexp_matches(coalesce(e.errorCode, ''), '(?i)accessdenied|unauthor
 _ASSUME_ROLE = "starts_with(coalesce(e.eventName, ''), 'AssumeRole')"
 
 _COLUMNS = f"""
-    coalesce(e.eventID, ? || ':' || n),
+    coalesce(e.eventID, source_file || ':' || n),
     try_cast(e.eventTime AS TIMESTAMPTZ)::TIMESTAMP,
     e.eventSource,
     e.eventName,
@@ -49,7 +59,7 @@ _COLUMNS = f"""
              CASE WHEN e.userIdentity.type = 'AssumedRole' THEN regexp_extract(e.userIdentity.arn, '/([^/]+)$', 1) END),
     list_transform(coalesce(e.resources, []), lambda r: r.ARN),
     try_cast(e.readOnly AS BOOLEAN),
-    ?,
+    source_file,
     line_no,
     e.eventType,
     coalesce(e.userIdentity.onBehalfOf.userId, e.userIdentity.onBehalfOf.subject),
@@ -74,39 +84,116 @@ def _is_records_document(head: str) -> bool:
     return text.startswith('{"Records"')
 
 
+# a whole document is at most the audit file limit (check_size refused larger ones before any reader ran);
+# DuckDB's JSON reader allocates buffers of about twice this, so it must not be larger than that limit
+MAX_DOCUMENT_BYTES = MAX_STREAMED_FILE_BYTES["audit"]
+
+
 def load(ctx: LoadContext, path: Path) -> int:
-    source = ctx.relative(path)
+    return load_many(ctx, [path])[path]
+
+
+def load_many(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
+    """Records documents (as delivered to S3) and one-event-per-line files, each kind in one reader over its files."""
+    documents = [p for p in paths if _is_records_document(read_text(p, 4096))]
+    lines = [p for p in paths if p not in documents]
+    loaded: dict[Path, int] = {}
+    if documents:
+        loaded.update(_load(ctx, documents, documents=True))
+    if lines:
+        loaded.update(_load(ctx, lines, documents=False))
+    return loaded
+
+
+# A Records document: DuckDB's JSON reader reads each document and it is parsed once into the typed records, which
+# are unnested right there; its records have no line of their own, so a bad one is named by its position (n).
+_DOCUMENT_RECORDS = f"""
+    SELECT filename, unnest(records) AS e, generate_subscripts(records, 1) AS n
+    FROM (SELECT filename, try(from_json(json, '{{"Records": [{_RECORD_TYPE}]}}')).Records AS records
+          FROM read_json_objects(?::VARCHAR[], format = 'auto', maximum_object_size = {MAX_DOCUMENT_BYTES},
+                                 filename = true))
+    WHERE records IS NOT NULL
+"""
+# One event per line: each line parsed once; the position is the line (a line that is no event is passed over).
+_LINE_RECORDS = f"""
+    SELECT filename, ordinality, e, ordinality AS n, line
+    FROM (SELECT filename, ordinality, line, {parsed(_RECORD_TYPE)} AS e FROM {LINES})
+"""
+
+
+# What the survey of a document reads of each record; it needs no unnesting: positions come from list lambdas.
+_SURVEY_TYPE = '{"Records": [{"eventTime": "VARCHAR", "eventType": "VARCHAR"}]}'
+
+
+def _survey_documents(ctx: LoadContext, names: list[str]) -> None:
+    """Table `cloudtrail_survey` for Records documents: per file the Insights records skipped, and the position of
+    each activity record whose time is not a time."""
+    ctx.con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE cloudtrail_documents AS
+            SELECT filename, len(list_filter(records, lambda e: NOT {_IS_ACTIVITY})) AS skipped,
+                   list_filter(list_transform(records,
+                                              lambda e, i: CASE WHEN {_IS_ACTIVITY} AND {_BAD_TIME} THEN i END),
+                               lambda i: i IS NOT NULL) AS bad
+            FROM (SELECT filename, try(from_json(json, '{_SURVEY_TYPE}')).Records AS records
+                  FROM read_json_objects(?::VARCHAR[], format = 'auto', maximum_object_size = {MAX_DOCUMENT_BYTES},
+                                         filename = true))""",
+        [names],
+    )
+    ctx.con.execute(
+        """CREATE OR REPLACE TEMP TABLE cloudtrail_survey AS
+           SELECT filename, 1 AS first_ordinal, NULL::BIGINT AS line_no, NULL AS problem, skipped
+           FROM cloudtrail_documents
+           UNION ALL
+           SELECT filename, 1, NULL, 'record ' || unnest(bad) || ': `eventTime` is not an ISO 8601 time', 0
+           FROM cloudtrail_documents"""
+    )
+    ctx.con.execute("DROP TABLE cloudtrail_documents")
+
+
+_EVENT = "(e.eventSource IS NOT NULL OR e.eventType IS NOT NULL)"  # a line that is no CloudTrail event is passed over
+
+
+def _survey_lines(ctx: LoadContext, names: list[str]) -> None:
+    """Table `cloudtrail_survey` for event-per-line files: first line numbers, lines to quarantine, Insights skipped."""
+    problem = (f"CASE WHEN {BLANK} THEN NULL WHEN e IS NULL THEN {line_problem('e')} "
+               f"WHEN {_EVENT} AND {_IS_ACTIVITY} AND {_BAD_TIME} THEN '`eventTime` is not an ISO 8601 time' END")
+    ctx.con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE cloudtrail_survey AS
+            WITH classified AS (SELECT filename, ordinality, {problem} AS problem,
+                                       {_EVENT} AND NOT {_IS_ACTIVITY} AS insight
+                                FROM ({_LINE_RECORDS}))
+            SELECT filename, min(ordinality) AS first_ordinal,
+                   CASE WHEN problem IS NOT NULL THEN ordinality END AS line_no, problem,
+                   count(*) FILTER (WHERE insight) AS skipped
+            FROM classified GROUP BY ALL""",
+        [names],
+    )
+
+
+def _load(ctx: LoadContext, paths: list[Path], *, documents: bool) -> dict[Path, int]:
     con = ctx.con
-    if _is_records_document(read_text(path, 4096)):
-        # a Records document as delivered to S3: DuckDB's JSON reader parses it once into the typed records,
-        # then UNNEST in SQL; its records have no line of their own, so a bad one is named by its position
-        con.execute(
-            """CREATE TEMP TABLE cloudtrail_events AS
-               SELECT unnest(records) AS e, generate_subscripts(records, 1) AS n, NULL::BIGINT AS line_no
-               FROM (SELECT from_json(json, '{"Records": [' || ? || ']}').Records AS records
-                     FROM read_json_objects(?, format = 'auto', maximum_object_size = 1073741824))
-               WHERE records IS NOT NULL""",
-            [_RECORD_TYPE, str(path)],
-        )
+    names = register_files(ctx, paths, "cloudtrail_files")
+    if documents:  # every record of a document is an event; it has no line, its position names it
+        records, keep, line_no, position = _DOCUMENT_RECORDS, "true", "NULL::BIGINT", "r.n"
     else:
-        read_json_lines(ctx, path)
-        con.execute("CREATE TEMP TABLE cloudtrail_events AS SELECT e, line_no AS n, line_no "
-                    f"FROM (SELECT from_json(doc, '{_RECORD_TYPE}') AS e, line_no FROM audit_lines) "
-                    "WHERE e.eventSource IS NOT NULL OR e.eventType IS NOT NULL")
-        con.execute("DROP TABLE audit_lines")
+        records, keep = _LINE_RECORDS, _EVENT
+        line_no = position = "r.ordinality - f.first_line + 1"
     try:
-        skipped = con.execute(f"SELECT count(*) FROM cloudtrail_events WHERE NOT {_IS_ACTIVITY}").fetchone()[0]
-        ctx.note_skipped(path, int(skipped))
-        for n, line_no in con.execute(f"SELECT n, line_no FROM cloudtrail_events WHERE {_IS_ACTIVITY} AND {_BAD_TIME} "
-                                      "ORDER BY n").fetchall():
-            where = "" if line_no is not None else f"record {n}: "
-            ctx.quarantine(path, "audit", f"{where}`eventTime` is not an ISO 8601 time", line_no)
-        before = con.execute("SELECT count(*) FROM target_events").fetchone()[0]
+        (_survey_documents if documents else _survey_lines)(ctx, names)
+        set_first_lines(ctx, "cloudtrail_files", "cloudtrail_survey")
         con.execute(
-            _TARGET + f"SELECT {_COLUMNS} FROM cloudtrail_events "
-            f"WHERE {_IS_ACTIVITY} AND NOT coalesce({_BAD_TIME}, false)",
-            [source, source],
+            _TARGET + f"""SELECT {_COLUMNS}
+                FROM (SELECT f.source_file, {line_no} AS line_no, r.e, {position} AS n
+                      FROM ({records}) AS r JOIN cloudtrail_files AS f USING (filename)
+                      WHERE {keep} AND {_IS_ACTIVITY} AND NOT coalesce({_BAD_TIME}, false))""",
+            [names],
         )
-        return int(con.execute("SELECT count(*) FROM target_events").fetchone()[0] - before)
+        quarantine_surveyed(ctx, "cloudtrail_survey", "cloudtrail_files", paths)
+        by_name = {str(p): p for p in paths}
+        for name, skipped in con.execute("SELECT filename, sum(skipped) FROM cloudtrail_survey GROUP BY ALL "
+                                         "HAVING sum(skipped) > 0").fetchall():
+            ctx.note_skipped(by_name[name], int(skipped))
+        return rows_per_file(ctx, "target_events", "cloudtrail_files", paths)
     finally:
-        con.execute("DROP TABLE IF EXISTS cloudtrail_events")
+        con.execute("DROP TABLE IF EXISTS cloudtrail_survey")
+        con.execute("DROP TABLE IF EXISTS cloudtrail_files")
