@@ -92,8 +92,10 @@ def _stats(ctx: LoadContext) -> dict[str, FamilyStats]:
 
 def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretScanner | None = None,
         on_file: ProgressHook | None = None, lock_timeout: float | None = None,
-        on_wait: Callable[[str], None] | None = None) -> RunResult:
+        on_wait: Callable[[str], None] | None = None, reduced: Path | None = None) -> RunResult:
     """Ingest `estate` and publish the result at `db` in one atomic step (see store.py for what is guaranteed).
+
+    `reduced`: load the materialised views from this Spark reduction (docs/scale.md) instead of computing them.
 
     Waits for another run publishing to `db` (`on_wait` is told once), at most `lock_timeout` seconds when given.
     Raises store.PublishError (DiskFull, LockTimeout, DatabaseBusy) when nothing was published.
@@ -116,7 +118,8 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
                 create_schema(con)
                 ctx = ingest(con, estate.resolve(), scanner, on_file)
                 published_at = datetime.now(UTC).replace(tzinfo=None)
-                evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at)
+                evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at,
+                         reduced=reduced)
                 history_note = _carry_or_keep_aside(con, previous)
                 record_run(con)
                 con.execute(
