@@ -232,6 +232,23 @@ def backfill_command(db: Path, runs: int, every_days: int) -> None:
     out.print(f"{len(dates)} past runs ({dates[0]} … {dates[-1]}) published to {db}")
 
 
+@main.command("export")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("estate.duckdb"), show_default=True)
+@click.option("--parquet", "folder", type=click.Path(path_type=Path), required=True, metavar="DIR",
+              help="lake folder to write (replaced as a whole; see docs/lake.md)")
+def export_command(db: Path, folder: Path) -> None:
+    """Write the published run's evidence tables as a Parquet lake (audit tables partitioned by day and format)."""
+    from mcp_clearance import lake
+
+    try:
+        manifest = lake.export(db, folder)
+    except (report.DatabaseProblem, lake.ExportError) as exc:
+        _error(str(exc))
+        sys.exit(EXIT_ERROR)
+    rows = sum(table["rows"] for table in manifest["tables"].values())
+    out.print(f"exported {len(manifest['tables'])} tables ({rows:,} rows, as of {manifest['as_of']}) to {folder}")
+
+
 def entry() -> None:
     """Console-script entry: the last line of defence. Whatever escapes a command becomes one fixed line naming
     only the exception's class; its message is not printed, since it may quote the input (a secret, a path)."""

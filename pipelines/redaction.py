@@ -83,15 +83,20 @@ def redact_loaded_audit(con: duckdb.DuckDBPyConnection) -> int:
     Per column, one scan picks the rows any rule matches (few: most audit strings hold no secret);
     the rules then rewrite only those, and one join writes them back.
     """
+    return sum(redact_table(con, table, skipped=_SKIPPED_COLUMNS) for table in AUDIT_TABLES)
+
+
+def redact_table(con: duckdb.DuckDBPyConnection, table: str, *, skipped: set[str] | frozenset[str] = frozenset()
+                 ) -> int:
+    """Redact every VARCHAR and VARCHAR[] column of `table` (but `skipped`) in place; how many values changed."""
     changed = 0
-    for table in AUDIT_TABLES:
-        columns = con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-            "AND data_type IN ('VARCHAR', 'VARCHAR[]') ORDER BY ordinal_position", [table]
-        ).fetchall()
-        for column, data_type in columns:
-            if column not in _SKIPPED_COLUMNS:
-                changed += _redact_column(con, table, f'"{column}"', is_list=data_type != "VARCHAR")
+    columns = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+        "AND data_type IN ('VARCHAR', 'VARCHAR[]') ORDER BY ordinal_position", [table]
+    ).fetchall()
+    for column, data_type in columns:
+        if column not in skipped:
+            changed += _redact_column(con, table, f'"{column}"', is_list=data_type != "VARCHAR")
     return changed
 
 
