@@ -10,6 +10,7 @@ written to `OUT/<view>/` and re-read from there, so later views do not recompute
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,12 +21,13 @@ import duckdb
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from mcp_clearance import lake as lake_layout
 from mcp_clearance.evaluate import MATERIALISED_VIEWS, queries_dir
 from mcp_clearance.spark.reduced import MANIFEST, ReducedManifest
 from mcp_clearance.spark.translate import to_spark, views_needed
 from mcp_clearance.store import SCHEMA_VERSION, create_schema
 
-LAKE_MANIFEST = "manifest.json"
+LAKE_MANIFEST = lake_layout.MANIFEST
 SCALAR_TYPES = {"VARCHAR": "string", "INTEGER": "int", "BIGINT": "bigint", "SMALLINT": "smallint",
                 "BOOLEAN": "boolean", "DOUBLE": "double", "FLOAT": "float", "DATE": "date",
                 # evidence timestamps are UTC wall-clock values without a zone, as in DuckDB
@@ -64,9 +66,16 @@ def evidence_schema() -> dict[str, list[tuple[str, str]]]:
 
 @contextmanager
 def local_session(app_name: str = "mcp-clearance-reduce") -> Iterator[SparkSession]:
-    """A lean local Spark (2 cores, few shuffle partitions, no UI, bound to loopback), or spark-submit's session."""
+    """A lean local Spark (2 cores, few shuffle partitions, no UI, bound to loopback), stopped afterwards.
+
+    Under spark-submit the master and resources come from its options, and a session already running in this
+    process (a notebook's, a test's) is used as it is and left running.
+    """
+    running = SparkSession.getActiveSession()
     builder = SparkSession.builder.appName(app_name)
-    if not SparkSession.getActiveSession():
+    # spark-submit starts the JVM first and hands Python its gateway port; its --master and --conf then apply
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    if running is None and not submitted:
         builder = (builder.master("local[2]")
                    .config("spark.ui.enabled", "false")
                    .config("spark.ui.showConsoleProgress", "false")
@@ -78,7 +87,8 @@ def local_session(app_name: str = "mcp-clearance-reduce") -> Iterator[SparkSessi
     try:
         yield spark
     finally:
-        spark.stop()
+        if running is None:
+            spark.stop()
 
 
 def _lake_manifest(lake: Path) -> dict:

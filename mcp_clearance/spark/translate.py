@@ -76,10 +76,12 @@ def _time_bucket(node: exp.DateBin) -> exp.Expression:
 
 
 def _glob_regex(pattern: exp.Expression) -> exp.Expression:
-    """A DuckDB GLOB pattern (`*` any run of characters, `?` one, `[...]`/`[!...]` classes) as an anchored regex."""
-    escaped = exp.func("regexp_replace", pattern, exp.Literal.string(r"([.+^$(){}|\\])"),
+    """A DuckDB GLOB pattern as an anchored regex: `*` any run of characters, `?` one, `[...]`/`[!...]` classes,
+    and a backslash makes the next character literal (it stays in place: a regex reads it the same way)."""
+    unescaped = r"(?<!\\)"
+    escaped = exp.func("regexp_replace", pattern, exp.Literal.string(unescaped + r"([.+^$(){}|])"),
                        exp.Literal.string(r"\\$1"))
-    for glob, regex in ((r"\*", ".*"), (r"\?", "."), (r"\[!", "[^")):
+    for glob, regex in ((unescaped + r"\*", ".*"), (unescaped + r"\?", "."), (unescaped + r"\[!", "[^")):
         escaped = exp.func("regexp_replace", escaped, exp.Literal.string(glob), exp.Literal.string(regex))
     return exp.func("concat", exp.Literal.string("^(?s)"), escaped, exp.Literal.string("$"))
 
