@@ -72,7 +72,7 @@ def rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple]:
 
 
 def column_types(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {relation}").fetchall()]
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
 
 # -- the aggregates -----------------------------------------------------------------------------------------------
