@@ -13,7 +13,7 @@ import duckdb
 
 from mcp_clearance import store
 from mcp_clearance.estate import INVENTORY_FILE
-from mcp_clearance.evaluate import evaluate
+from mcp_clearance.evaluate import MATERIALISED_VIEWS, evaluate
 from mcp_clearance.pipelines import audit, credentials, inventory, tool_listings
 from mcp_clearance.pipelines import connectors as connector_formats
 from mcp_clearance.pipelines.base import LoadContext, first_line, load_family
@@ -102,6 +102,10 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
     """
     _check_estate(estate)
     as_of = as_of or datetime.now(UTC).date()
+    if reduced is not None:  # refused before the ingest, not after it
+        from mcp_clearance.spark.reduced import check_reduction
+
+        check_reduction(reduced, as_of, MATERIALISED_VIEWS)
     scanner = scanner or SecretScanner.for_installation()
     db.parent.mkdir(parents=True, exist_ok=True)
     with store.disk_full_reported(db), store.publish_lock(db, timeout=lock_timeout, on_wait=on_wait):

@@ -54,10 +54,9 @@ def load_view(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {name}_materialised AS SELECT {selects} FROM read_parquet(?)", [files])
 
 
-def load_reduced(con: duckdb.DuckDBPyConnection, reduced: Path, names: tuple[str, ...]) -> None:
-    """Load every view of `names` from `reduced`, after checking it was reduced for this run's as-of date."""
+def check_reduction(reduced: Path, as_of: date, names: tuple[str, ...]) -> ReducedManifest:
+    """The manifest of `reduced`, when it is a reduction of `names` for this schema version and `as_of` date."""
     manifest = read_manifest(reduced)
-    as_of = con.execute("SELECT as_of FROM run_context").fetchone()[0]
     if manifest.schema_version != SCHEMA_VERSION:
         raise ReducedProblem(f"{reduced} was reduced for schema version {manifest.schema_version}; "
                              f"this version reads {SCHEMA_VERSION}")
@@ -67,5 +66,11 @@ def load_reduced(con: duckdb.DuckDBPyConnection, reduced: Path, names: tuple[str
     absent = [name for name in names if name not in manifest.views]
     if absent:
         raise ReducedProblem(f"{reduced} lacks the view(s) {', '.join(absent)}: reduce again with this version")
+    return manifest
+
+
+def load_reduced(con: duckdb.DuckDBPyConnection, reduced: Path, names: tuple[str, ...]) -> None:
+    """Load every view of `names` from `reduced`, after checking it was reduced for this run's as-of date."""
+    check_reduction(reduced, con.execute("SELECT as_of FROM run_context").fetchone()[0], names)
     for name in names:
         load_view(con, name, reduced / name)
