@@ -105,13 +105,16 @@ def main() -> None:
               help="Give up after this long when another run is publishing to the same --db  [default: wait].")
 @click.option("--full", is_flag=True, default=False,
               help="Read every file, even those unchanged since the published run (whose rows are otherwise copied).")
-def run_command(estate: Path, db: Path, as_of: object, lock_timeout: float | None, full: bool) -> None:
+@click.option("--reduced", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
+              help="Load the per-run aggregates from a Spark reduction of the lake (docs/scale.md).")
+def run_command(estate: Path, db: Path, as_of: object, lock_timeout: float | None, full: bool,
+                reduced: Path | None) -> None:
     """Ingest ESTATE and publish the result to the database."""
     day = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
     with _publishing(db):
         result = _with_progress(estate, lambda hook: runner.run(estate, db, as_of=day, on_file=hook,
                                                                 lock_timeout=lock_timeout, on_wait=_warning,
-                                                                full=full))
+                                                                full=full, reduced=reduced))
     _summary(result, f"Run published to {db} (as of {result.as_of})")
     for note in [*result.notes, *([result.history_note] if result.history_note else [])]:
         _warning(note)

@@ -64,10 +64,19 @@ MATERIALISED_VIEWS = ("system_connectors", "tool_calls_resolved", "tool_call_tar
                       "tool_call_daily")
 
 
-def materialise_views(con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = MATERIALISED_VIEWS) -> None:
-    """Compute each view of `names` once into a table and point the view at it (call after create_views)."""
+def materialise_views(con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = MATERIALISED_VIEWS, *,
+                      reduced: Path | None = None) -> None:
+    """Compute each view of `names` once into a table and point the view at it (call after create_views).
+
+    With `reduced`, the tables are loaded from a Spark reduction of the same views (mcp_clearance/spark) instead.
+    """
+    if reduced is not None:
+        from mcp_clearance.spark.reduced import load_reduced
+
+        load_reduced(con, reduced, names)
     for name in names:
-        con.execute(f"CREATE OR REPLACE TABLE {name}_materialised AS SELECT * FROM {name}")
+        if reduced is None:
+            con.execute(f"CREATE OR REPLACE TABLE {name}_materialised AS SELECT * FROM {name}")
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_materialised")
 
 
@@ -139,8 +148,11 @@ def _run_relief(con: duckdb.DuckDBPyConnection, check_id: str, sql: str) -> None
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, *, run_id: str, as_of: object, published_at: object,
-             checks_dir: Path | None = None, frameworks_dir: Path | None = None) -> None:
-    """Evaluate the evidence already loaded in `con` and create the named views."""
+             checks_dir: Path | None = None, frameworks_dir: Path | None = None, reduced: Path | None = None) -> None:
+    """Evaluate the evidence already loaded in `con` and create the named views.
+
+    `reduced`: a folder of materialised views computed on Spark (python -m mcp_clearance.spark reduce).
+    """
     checks_dir = checks_dir or default_checks_dir()
     checks = load_checks(checks_dir)
     con.execute(evaluation_schema())
@@ -150,7 +162,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, *, run_id: str, as_of: object, publ
         "SELECT md5(string_agg(check_hash, ',' ORDER BY check_id)) FROM check_catalog").fetchone()
     con.execute("INSERT INTO run_context VALUES (?, ?, ?, ?)", [run_id, as_of, published_at, catalog_hash[0]])
     create_views(con)
-    materialise_views(con)
+    materialise_views(con, reduced=reduced)
     for check_id, sql in queries.items():
         failure = _run_check(con, check_id, sql)
         if failure is not None:

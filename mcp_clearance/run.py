@@ -14,7 +14,7 @@ import duckdb
 
 from mcp_clearance import store
 from mcp_clearance.estate import INVENTORY_FILE
-from mcp_clearance.evaluate import evaluate
+from mcp_clearance.evaluate import MATERIALISED_VIEWS, evaluate
 from mcp_clearance.incremental import PREVIOUS, Reuse, attach_previous, evidence_fingerprint
 from mcp_clearance.pipelines import audit, credentials, inventory, tool_listings
 from mcp_clearance.pipelines import connectors as connector_formats
@@ -114,16 +114,22 @@ def _stats(ctx: LoadContext) -> dict[str, FamilyStats]:
 
 def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretScanner | None = None,
         on_file: ProgressHook | None = None, lock_timeout: float | None = None,
-        on_wait: Callable[[str], None] | None = None, full: bool = False) -> RunResult:
+        on_wait: Callable[[str], None] | None = None, full: bool = False,
+        reduced: Path | None = None) -> RunResult:
     """Ingest `estate` and publish the result at `db` in one atomic step (see store.py for what is guaranteed).
 
     Files unchanged since the run published at `db` are not read again (mcp_clearance.incremental); `full` reads
-    every file. Waits for another run publishing to `db` (`on_wait` is told once), at most `lock_timeout` seconds
-    when given.
+    every file. `reduced`: load the materialised views from this Spark reduction (docs/scale.md) instead of
+    computing them. Waits for another run publishing to `db` (`on_wait` is told once), at most `lock_timeout`
+    seconds when given.
     Raises store.PublishError (DiskFull, LockTimeout, DatabaseBusy) when nothing was published.
     """
     _check_estate(estate)
     as_of = as_of or datetime.now(UTC).date()
+    if reduced is not None:  # refused before the ingest, not after it
+        from mcp_clearance.spark.reduced import check_reduction
+
+        check_reduction(reduced, as_of, MATERIALISED_VIEWS)
     scanner = scanner or SecretScanner.for_installation()
     db.parent.mkdir(parents=True, exist_ok=True)
     with store.disk_full_reported(db), store.publish_lock(db, timeout=lock_timeout, on_wait=on_wait):
@@ -142,7 +148,8 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
                 reuse, reuse_note = _reusable(con, previous, fingerprint, full)
                 ctx = ingest(con, estate.resolve(), scanner, on_file, reuse)
                 published_at = datetime.now(UTC).replace(tzinfo=None)
-                evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at)
+                evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at,
+                         reduced=reduced)
                 history_note = _carry_or_keep_aside(con, previous)
                 record_run(con)
                 con.execute(

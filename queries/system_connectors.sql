@@ -14,7 +14,7 @@ SELECT DISTINCT
 FROM connector_servers AS c
 -- A file can only match a glob inside the folder the glob's literal part names (up to its last '/' before a
 -- wildcard): joining on that folder, one of the few the file lies in, keeps the GLOB tests linear in files.
-CROSS JOIN unnest(list_transform(range(0, len(string_split(c.source_file, '/'))),
+CROSS JOIN unnest(list_transform(range(0, array_length(string_split(c.source_file, '/'))),
     lambda depth: array_to_string(string_split(c.source_file, '/')[1:depth], '/')
                   || CASE WHEN depth > 0 THEN '/' ELSE '' END)) AS f(folder)
 JOIN connector_assignments AS a

@@ -40,8 +40,8 @@ reach AS (
 derived AS (
     SELECT
         s.system_id,
-        CASE WHEN len(r.critical_tools) > 0 THEN 1 ELSE d.tier END AS derived_tier,
-        CASE WHEN len(r.critical_tools) > 0 AND d.tier > 1 THEN
+        CASE WHEN array_length(r.critical_tools) > 0 THEN 1 ELSE d.tier END AS derived_tier,
+        CASE WHEN array_length(r.critical_tools) > 0 AND d.tier > 1 THEN
                  'agent tools reach secrets, money, admin, destructive or unallowlisted production-write actions: '
                  || array_to_string(r.critical_tools[1:5], ', ')
              ELSE d.reason END AS derived_reason,

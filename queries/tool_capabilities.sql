@@ -40,12 +40,12 @@ SELECT
     regexp_matches(n, '(admin|(^|_)iam($|_)|role|permission|grant|sudo|policy|user_create|create_user)') AS is_admin,
     is_open_world,
     destination_arguments,
-    is_open_world OR len(destination_arguments) > 0 OR sends_by_name AS is_sink,
-    is_open_world OR len(destination_arguments) > 0 OR sends_by_name AS is_egress,
+    is_open_world OR array_length(destination_arguments) > 0 OR sends_by_name AS is_sink,
+    is_open_world OR array_length(destination_arguments) > 0 OR sends_by_name AS is_egress,
     array_to_string(list_filter([
         CASE WHEN open_world_hint THEN 'open-world (openWorldHint true)'
              WHEN open_world_hint IS NULL THEN 'open-world (no openWorldHint; MCP default true)' END,
-        CASE WHEN len(destination_arguments) > 0
+        CASE WHEN array_length(destination_arguments) > 0
              THEN 'takes a destination argument (' || array_to_string(destination_arguments, ', ') || ')' END,
         CASE WHEN sends_by_name THEN 'sends by name' END], lambda x: x IS NOT NULL), '; ') AS sink_reason,
     regexp_matches(n, '(exec|shell|run_command|execute|eval)') AS is_exec,
