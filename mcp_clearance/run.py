@@ -45,6 +45,8 @@ class RunResult:
     history_note: str | None = None
     # what the publication had to do about leftovers of other writers and killed runs
     notes: list[str] = field(default_factory=list)
+    # systems, cleared, read_only, blocked, insufficient_evidence of the evaluated run (estate_summary)
+    totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def quarantined(self) -> int:
@@ -125,13 +127,19 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
                     [SCHEMA_VERSION, as_of, published_at],
                 )
                 verdicts = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
+                totals = verdict_totals(con)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
             store.publish(staging, db, previous, store.RunIdentity(SCHEMA_VERSION, as_of, published_at, verdicts))
         finally:
             _remove_staging(staging)
-    return RunResult(db, as_of, _stats(ctx), ctx.quarantined, history_note, notes)
+    return RunResult(db, as_of, _stats(ctx), ctx.quarantined, history_note, notes, totals)
+
+
+def verdict_totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    row = con.execute("SELECT systems, cleared, read_only, blocked, insufficient_evidence FROM estate_summary").df()
+    return {name: int(value) for name, value in row.iloc[0].items()}
 
 
 def _remove_staging(staging: Path) -> None:
@@ -211,12 +219,16 @@ def record_run(con: duckdb.DuckDBPyConnection) -> None:
 
 def validate(estate: Path, *, scanner: SecretScanner | None = None,
              on_file: ProgressHook | None = None) -> RunResult:
-    """Parse and validate every input of `estate` in memory; writes nothing."""
+    """Parse and validate every input of `estate` in memory, and evaluate it there (the verdicts a run would
+    publish today); writes nothing."""
     _check_estate(estate)
+    today = datetime.now(UTC)
     con = duckdb.connect()
     try:
         create_schema(con)
         ctx = ingest(con, estate.resolve(), scanner or SecretScanner(os.urandom(32)), on_file)
+        evaluate(con, run_id=today.date().isoformat(), as_of=today.date(), published_at=today.replace(tzinfo=None))
+        totals = verdict_totals(con)
     finally:
         con.close()
-    return RunResult(None, datetime.now(UTC).date(), _stats(ctx), ctx.quarantined)
+    return RunResult(None, today.date(), _stats(ctx), ctx.quarantined, totals=totals)
