@@ -165,7 +165,7 @@ def static_png(fig: go.Figure) -> tuple[bytes | None, str | None]:
         # one browser per image: kaleido's shared server waits forever when its browser fails to start
         image = kaleido.calc_fig_sync(fig.to_dict(), opts={"format": "png", **size}, kopts={"mathjax": False})
     except ChromeNotFoundError:
-        return None, "no static image: no Chrome or Chromium found (install chromium, or set BROWSER_PATH)"
+        return None, "no static image: no Chrome or Chromium found; install chromium or set BROWSER_PATH"
     except Exception as exc:  # the browser failed to start or render: the interactive chart still shows
         return None, f"no static image: the browser could not draw it ({type(exc).__name__})"
     return image, None
@@ -183,7 +183,7 @@ class Chart:
         title = self.figure.layout.title.text or "chart"
         if image is not None:
             bundle["image/png"] = base64.b64encode(image).decode("ascii")
-        bundle["text/plain"] = title if problem is None else f"{title} ({problem})"
+        bundle["text/plain"] = title if problem is None else f"{title} — {problem}"
         return bundle
 
     def __repr__(self) -> str:
