@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -158,10 +159,14 @@ class Estate:
         """
         from mcp_clearance.run import run as run_pipeline
 
-        if start_from is not None and Path(start_from).exists() and Path(start_from).resolve() != Path(db).resolve():
-            # a published file is complete (runs rename it into place), so a plain copy is a whole run
-            shutil.copyfile(start_from, db)
-        run_pipeline(Path(estate), Path(db), as_of=as_of)
+        db = Path(db)
+        if start_from is not None and Path(start_from).exists() and Path(start_from).resolve() != db.resolve():
+            # a published file is complete (runs rename it into place), so a copy is a whole run; the copy is
+            # renamed into place too, so a reader still open on the previous `db` keeps reading that file
+            partial = db.with_name(f"{db.name}.copy-{os.getpid()}")
+            shutil.copyfile(start_from, partial)
+            os.replace(partial, db)
+        run_pipeline(Path(estate), db, as_of=as_of)
         return cls.open(db)
 
     def cursor(self) -> Estate:
