@@ -94,3 +94,22 @@ def test_validate_on_a_terminal_shows_progress_with_redacted_names_and_ends_with
     assert run.returncode == 1, run.stderr
     assert totals(verdicts) == summary(db)
     assert next_line.startswith("next: fix the input above, or mcp-clearance run ") and "--db" in next_line
+
+
+def test_the_dashboard_hides_streamlits_developer_toolbar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tomllib
+
+    from click.testing import CliRunner
+
+    from mcp_clearance import cli as cli_module
+
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] in ("viewer", "minimal"), "app.py's config hides the toolbar"
+    started: list[list[str]] = []
+    monkeypatch.setattr("subprocess.call", lambda command, env: started.append(command) or 0)
+    db = tmp_path / "estate.duckdb"
+    db.write_bytes(b"")  # the command checks only that the file is there before starting Streamlit
+    result = CliRunner().invoke(cli_module.main, ["dashboard", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    (command,) = started
+    assert command[command.index("--client.toolbarMode") + 1] in ("viewer", "minimal")
