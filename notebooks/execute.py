@@ -2,6 +2,7 @@
 
     .venv/bin/python notebooks/execute.py                      # all three
     .venv/bin/python notebooks/execute.py 02_analyst.ipynb     # one
+    .venv/bin/python notebooks/execute.py --sample-db estate.duckdb   # on a sample database built already
 
 Each notebook runs in notebooks/ (so its relative paths hold) against a sample database built afresh in a
 temporary folder, as `bash scripts/start.sh` builds estate.duckdb: the eight back-filled runs, then sample_data/
@@ -13,6 +14,7 @@ stored outputs: current key numbers, a static image for every chart, no path of 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -63,13 +65,18 @@ def sample_database(folder: Path) -> Path:
     return db
 
 
-def main(names: list[str]) -> int:
-    paths = [NOTEBOOKS / name for name in names] or sorted(NOTEBOOKS.glob("*.ipynb"))
+def main(arguments: list[str]) -> int:
+    """`[--sample-db FILE] [NAME.ipynb ...]`: FILE is a sample database built already (by this script's recipe,
+    e.g. `bash scripts/start.sh`'s estate.duckdb before anything else ran into it); it is copied, never written."""
+    built = None
+    if arguments[:1] == ["--sample-db"]:
+        built, arguments = Path(arguments[1]), arguments[2:]
+    paths = [NOTEBOOKS / name for name in arguments] or sorted(NOTEBOOKS.glob("*.ipynb"))
     with tempfile.TemporaryDirectory(prefix="mcp-clearance-notebooks-") as work:
         folder = Path(work)
         # the fingerprint key of this build stays in the temporary folder, never the developer's own
         with environment({"MCP_CLEARANCE_KEY_FILE": str(folder / "fingerprint.key")}):
-            db = sample_database(folder)
+            db = sample_database(folder) if built is None else Path(shutil.copyfile(built, folder / "estate.duckdb"))
         env = {"MCP_CLEARANCE_DB": str(db), "MCP_CLEARANCE_ESTATE": str(SAMPLE),
                "MCP_CLEARANCE_WALKTHROUGH_DB": str(folder / "walkthrough.duckdb"),
                "MCP_CLEARANCE_EXPORT": str(folder / "open_findings.csv"),
