@@ -7,6 +7,7 @@ exception that escapes a command into one fixed line that quotes no input.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,10 +18,12 @@ import duckdb
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from mcp_clearance import report, store
 from mcp_clearance import run as runner
+from mcp_clearance.pipelines.base import OUTSIDE_ESTATE, estate_files
+from mcp_clearance.secrets import SecretScanner
 
 console = Console(stderr=True)
 out = Console()
@@ -53,40 +56,87 @@ def _publishing(db: Path) -> Iterator[None]:
         sys.exit(EXIT_ERROR)
 
 
-def _count_files(estate: Path) -> int:
-    return sum(1 for p in estate.rglob("*") if p.is_file())
+# the evidence folders whose files the progress bar counts (inventory.yaml is one file, read first)
+PROGRESS_FOLDERS = [family for family in runner.FAMILIES if family != "inventory"]
+# redact_path only redacts, it never fingerprints, so it needs no key
+_NAMES = SecretScanner(b"")
+
+
+def shown_path(estate: Path, path: Path) -> str:
+    """A file as the command line names it: relative to the estate, any secret in its parts redacted (a token
+    can be a file or folder name), never the machine path."""
+    for candidate, root in ((path.absolute(), estate.absolute()), (path.resolve(), estate.resolve())):
+        if candidate.is_relative_to(root):
+            return _NAMES.redact_path(candidate.relative_to(root).as_posix())
+    return _NAMES.redact_path(f"{OUTSIDE_ESTATE}/{path.name}")
+
+
+def _evidence_files(estate: Path) -> int:
+    return sum(1 for folder in PROGRESS_FOLDERS if (estate / folder).is_dir() for _ in estate_files(estate / folder))
 
 
 def _with_progress(estate: Path, work):  # type: ignore[no-untyped-def]
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("reading estate", total=_count_files(estate))
+    """A bar over the evidence files while `work(on_file)` reads them, on a terminal only (CI logs get the summary).
+    The file column folds rather than cuts a long name."""
+    columns = (TextColumn("{task.fields[family]}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.fields[file]}", table_column=Column(overflow="fold", ratio=1)))
+    with Progress(*columns, console=console, transient=True, expand=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("reading", total=_evidence_files(estate), family="reading", file="")
+        started = 0
 
         def on_file(family: str, path: Path) -> None:
-            progress.update(task, advance=1, description=f"{family}: {path.name}")
+            nonlocal started
+            started += 1
+            progress.update(task, completed=started, family=family, file=shown_path(estate, path), refresh=True)
 
         return work(on_file)
 
 
+LOG_WIDTH = 1000
+
+
+def _plain() -> Console:
+    """Standard output for tables: on a terminal its width; elsewhere (a CI log, a pipe) wide enough that no
+    line is wrapped or cut, since a log has no width to fit."""
+    return out if out.is_terminal else Console(width=LOG_WIDTH)
+
+
 def _summary(result: runner.RunResult, title: str) -> None:
-    table = Table(title=title)
+    target = _plain()
+    target.print(escape(title), soft_wrap=True, highlight=False)  # a line of its own: a table title would wrap
+    table = Table()
     table.add_column("evidence")
     table.add_column("files", justify="right")
     table.add_column("rows loaded", justify="right")
     table.add_column("quarantined", justify="right")
     for stats in result.families.values():
         table.add_row(stats.family, str(stats.files), f"{stats.rows:,}", str(stats.quarantined))
-    out.print(table)
+    target.print(table)
     if result.quarantine:
-        bad = Table(title=f"Quarantined ({result.quarantined}) — loaded everything else")
-        bad.add_column("file")
+        target.print(f"Quarantined ({result.quarantined}) — loaded everything else", highlight=False)
+        bad = Table()
+        bad.add_column("file", overflow="fold")  # a file name is folded onto the next line, never cut
         bad.add_column("line", justify="right")
-        bad.add_column("reason")
+        bad.add_column("reason", overflow="fold")
         for source, _family, line, reason in result.quarantine[:50]:
             bad.add_row(source, "" if line is None else str(line), reason)
-        out.print(bad)
+        target.print(bad)
         if result.quarantined > 50:
-            out.print(f"… and {result.quarantined - 50} more: SELECT * FROM quarantine")
+            target.print(f"… and {result.quarantined - 50} more: SELECT * FROM quarantine")
+
+
+def _totals(totals: dict[str, int]) -> str:
+    insufficient = totals.get("insufficient_evidence", 0)
+    return (f"{totals.get('systems', 0)} systems: {totals.get('cleared', 0)} cleared, "
+            f"{totals.get('read_only', 0)} read-only, {totals.get('blocked', 0)} blocked"
+            + (f" ({insufficient} of them for insufficient evidence)" if insufficient else ""))
+
+
+def _ending(verdicts: str, next_command: str) -> None:
+    """The last two lines of `run` and `validate`: where the estate stands and what to run next."""
+    target = _plain()
+    target.print(escape(verdicts), soft_wrap=True, highlight=False)
+    target.print(f"next: {escape(next_command)}", soft_wrap=True, highlight=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,6 +168,9 @@ def run_command(estate: Path, db: Path, as_of: object, lock_timeout: float | Non
     _summary(result, f"Run published to {db} (as of {result.as_of})")
     for note in [*result.notes, *([result.history_note] if result.history_note else [])]:
         _warning(note)
+    quoted = shlex.quote(str(db))
+    _ending(f"verdicts as of {result.as_of}: {_totals(result.totals)}",
+            f"mcp-clearance dashboard --db {quoted}  (or: mcp-clearance report --db {quoted} -o report.md)")
     sys.exit(EXIT_QUARANTINED if result.quarantine else EXIT_OK)
 
 
@@ -133,8 +186,13 @@ def validate_command(estate: Path) -> None:
     _summary(result, f"Validated {estate}")
     if result.quarantine:
         console.print(f"[yellow]{result.quarantined} problem(s) found[/yellow]")
-        sys.exit(EXIT_QUARANTINED)
-    console.print("[green]all inputs valid[/green]")
+    else:
+        console.print("[green]all inputs valid[/green]")
+    run = f"mcp-clearance run {shlex.quote(str(estate))} --db estate.duckdb"
+    _ending(f"verdicts if run today ({result.as_of}): {_totals(result.totals)}",
+            f"fix the input above, or {run} (a run sets it aside too and loads the rest)" if result.quarantine
+            else run)
+    sys.exit(EXIT_QUARANTINED if result.quarantine else EXIT_OK)
 
 
 def _open(db: Path) -> duckdb.DuckDBPyConnection:

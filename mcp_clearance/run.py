@@ -62,6 +62,8 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     reused_files: int = 0  # unchanged files whose rows were copied from the published run instead of read
     reuse_note: str | None = None  # why files were, or were not, reused (None: no published run to reuse)
+    # systems, cleared, read_only, blocked, insufficient_evidence of the evaluated run (estate_summary)
+    totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def quarantined(self) -> int:
@@ -158,6 +160,7 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
                     [SCHEMA_VERSION, as_of, published_at, fingerprint],
                 )
                 verdicts = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
+                totals = verdict_totals(con)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
@@ -165,7 +168,8 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
         finally:
             _remove_staging(staging)
     return RunResult(db, as_of, _stats(ctx), ctx.quarantined, history_note, notes,
-                     len(reuse.carried) if reuse else 0, reuse_note)
+                     len(reuse.carried) if reuse else 0, reuse_note, totals)
+
 
 
 def _reusable(con: duckdb.DuckDBPyConnection, previous: store.PreviousDatabase, fingerprint: str,
@@ -182,6 +186,11 @@ def _reusable(con: duckdb.DuckDBPyConnection, previous: store.PreviousDatabase, 
 
 def spill_folder(staging: Path) -> Path:
     return staging.with_name(staging.name + ".tmp")
+
+
+def verdict_totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    row = con.execute("SELECT systems, cleared, read_only, blocked, insufficient_evidence FROM estate_summary").df()
+    return {name: int(value) for name, value in row.iloc[0].items()}
 
 
 def _remove_staging(staging: Path) -> None:
@@ -259,13 +268,18 @@ def record_run(con: duckdb.DuckDBPyConnection) -> None:
 
 def validate(estate: Path, *, scanner: SecretScanner | None = None,
              on_file: ProgressHook | None = None) -> RunResult:
-    """Parse and validate every input of `estate` in memory; writes nothing."""
+    """Parse and validate every input of `estate` in memory, and evaluate it there (the verdicts a run would
+    publish today); writes nothing."""
     _check_estate(estate)
+    today = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="mcp-clearance-validate-") as spill:
         con = duckdb.connect(config=duckdb_config(Path(spill)))
         try:
             create_schema(con)
             ctx = ingest(con, estate.resolve(), scanner or SecretScanner(os.urandom(32)), on_file)
+            evaluate(con, run_id=today.date().isoformat(), as_of=today.date(),
+                     published_at=today.replace(tzinfo=None))
+            totals = verdict_totals(con)
         finally:
             con.close()
-    return RunResult(None, datetime.now(UTC).date(), _stats(ctx), ctx.quarantined)
+    return RunResult(None, today.date(), _stats(ctx), ctx.quarantined, totals=totals)
