@@ -21,7 +21,8 @@ import duckdb
 import jinja2
 
 from mcp_clearance import __version__
-from mcp_clearance.readout import MISSING, VERDICT_WORDS, check_label, days_text, named, rows
+from mcp_clearance.labels import MISSING, check_label
+from mcp_clearance.readout import VERDICT_WORDS, days_text, named, rows
 
 TEMPLATE = "board_report.html"
 TOP_FIXES = 5

@@ -168,6 +168,11 @@ def run_command(estate: Path, db: Path, as_of: object, lock_timeout: float | Non
     _summary(result, f"Run published to {db} (as of {result.as_of})")
     for note in [*result.notes, *([result.history_note] if result.history_note else [])]:
         _warning(note)
+    if result.reused_files:
+        _plain().print(f"{result.reused_files} unchanged file(s) copied from the published run, not read again "
+                       "(--full reads every file)", soft_wrap=True, highlight=False)
+    elif result.reuse_note:
+        _plain().print(result.reuse_note, soft_wrap=True, highlight=False)
     quoted = shlex.quote(str(db))
     _ending(f"verdicts as of {result.as_of}: {_totals(result.totals)}",
             f"mcp-clearance dashboard --db {quoted}  (or: mcp-clearance report --db {quoted} -o report.md)")

@@ -27,14 +27,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from mcp_clearance.figures import STATUS_COLOURS, VERDICT_COLOURS
-
-# The labels are the dashboard's. Importing them imports Streamlit, which makes its own plotly template the
-# default: one whose placeholder colours (#000001, ...) only its front end replaces, so a notebook's charts would
-# be drawn in black. A notebook keeps the default it had.
-_TEMPLATE = pio.templates.default
-from mcp_clearance.dashboard.tables import MISSING, check_label, duration, label  # noqa: E402
-
-pio.templates.default = _TEMPLATE
+from mcp_clearance.labels import MISSING, check_label, duration, label
 
 VALUE_LABELS = {
     "CLEARED": "Cleared", "READ_ONLY": "Read-only", "BLOCKED": "Blocked",

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+from mcp_clearance.labels import duration
 
 VERDICT_COLOURS = {"CLEARED": "#009E73", "READ_ONLY": "#F0E442", "BLOCKED": "#D55E00"}
 STATUS_COLOURS = {
@@ -36,18 +37,6 @@ HEATMAP_SYSTEMS = 60
 DAY_S = 86_400
 LIFETIME_TICKS = [(1 / 1440, "1 min"), (1 / 96, "15 min"), (1 / 24, "1 h"), (1 / 4, "6 h"), (1.0, "1 day"),
                   (7.0, "1 week"), (30.0, "30 days"), (90.0, "90 days"), (365.0, "1 year"), (1825.0, "5 years")]
-
-
-def duration(seconds: Any) -> str:
-    """A lifetime in the unit people use for it: "45 s", "5 min", "12 h", "90 days" ("—" when unknown)."""
-    if seconds is None or pd.isna(seconds):
-        return "—"
-    seconds = float(seconds)
-    for unit, size in (("days", 86_400), ("h", 3_600), ("min", 60)):
-        if seconds >= size:
-            value = seconds / size
-            return f"{value:.0f} {unit}" if value >= 10 or value.is_integer() else f"{value:.1f} {unit}"
-    return f"{seconds:.0f} s"
 
 
 def wrap(text: str, width: int = 32) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 
 import duckdb
 
-MISSING = "—"
+from mcp_clearance.labels import MISSING
+
 VERDICT_WORDS = {"BLOCKED": "Blocked", "READ_ONLY": "Read-only", "CLEARED": "Cleared"}
 STATUS_WORDS = {"PASS": "Pass", "FAIL": "Fail", "UNKNOWN": "Unknown", "NOT_APPLICABLE": "Not applicable"}
 SECONDS_PER_DAY = 86_400
@@ -20,11 +21,6 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def check_label(check_id: str, title: str | None) -> str:
-    """A check always with its title, told apart from framework control ids (as on the dashboard)."""
-    return f"check {check_id} · {title}" if title else f"check {check_id}"
 
 
 def plural(count: int, noun: str) -> str:

@@ -19,11 +19,10 @@ from typing import Any
 import duckdb
 
 from mcp_clearance import __version__, board_report
+from mcp_clearance.labels import MISSING, check_label
 from mcp_clearance.readout import (
-    MISSING,
     STATUS_WORDS,
     VERDICT_WORDS,
-    check_label,
     days_text,
     duration_text,
     plural,

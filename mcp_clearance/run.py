@@ -18,7 +18,7 @@ from mcp_clearance.evaluate import MATERIALISED_VIEWS, evaluate
 from mcp_clearance.incremental import PREVIOUS, Reuse, attach_previous, evidence_fingerprint
 from mcp_clearance.pipelines import audit, credentials, inventory, tool_listings
 from mcp_clearance.pipelines import connectors as connector_formats
-from mcp_clearance.pipelines.base import MEMORY_LIMIT_VARIABLE, LoadContext, first_line, load_family
+from mcp_clearance.pipelines.base import MEMORY_LIMIT_VARIABLE, LoadContext, OutOfMemory, first_line, load_family
 from mcp_clearance.pipelines.redaction import redact_loaded_audit
 from mcp_clearance.secrets import SecretScanner
 from mcp_clearance.store import SCHEMA_VERSION, create_schema
@@ -150,10 +150,13 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
                 reuse, reuse_note = _reusable(con, previous, fingerprint, full)
                 ctx = ingest(con, estate.resolve(), scanner, on_file, reuse)
                 published_at = datetime.now(UTC).replace(tzinfo=None)
-                evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at,
-                         reduced=reduced)
-                history_note = _carry_or_keep_aside(con, previous)
-                record_run(con)
+                try:
+                    evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at,
+                             reduced=reduced)
+                    history_note = _carry_or_keep_aside(con, previous)
+                    record_run(con)
+                except (duckdb.OutOfMemoryException, MemoryError):
+                    raise OutOfMemory("the checks and their history", doing="evaluating") from None
                 con.execute(
                     "CREATE TABLE clearance_meta AS SELECT ? AS schema_version, ?::DATE AS as_of, "
                     "?::TIMESTAMP AS published_at, ?::VARCHAR AS evidence_fingerprint",
@@ -169,7 +172,6 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
             _remove_staging(staging)
     return RunResult(db, as_of, _stats(ctx), ctx.quarantined, history_note, notes,
                      len(reuse.carried) if reuse else 0, reuse_note, totals)
-
 
 
 def _reusable(con: duckdb.DuckDBPyConnection, previous: store.PreviousDatabase, fingerprint: str,

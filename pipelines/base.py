@@ -287,8 +287,8 @@ class OutOfMemory(PublishError):
     the published run stays.
     """
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"out of memory while reading {what}; the published run is unchanged (raise "
+    def __init__(self, what: str, doing: str = "reading") -> None:
+        super().__init__(f"out of memory while {doing} {what}; the published run is unchanged (raise "
                          f"{MEMORY_LIMIT_VARIABLE}, or free memory or temporary disk space, and run again)")
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import streamlit as st
 
 from mcp_clearance.dashboard import data
-from mcp_clearance.dashboard.tables import check_label, show, system_link
 from mcp_clearance.dashboard.tables import label as column_label
+from mcp_clearance.dashboard.tables import show, system_link
+from mcp_clearance.labels import check_label
 
 # filter name -> (label, SQL giving its choices); the name is also the URL parameter
 FILTERS = {

@@ -16,7 +16,8 @@ import streamlit as st
 from mcp_clearance import figures
 from mcp_clearance.api import share
 from mcp_clearance.dashboard import data
-from mcp_clearance.dashboard.tables import check_label, show, system_link
+from mcp_clearance.dashboard.tables import show, system_link
+from mcp_clearance.labels import check_label
 
 # the framework the page opens on when the URL names none: the one written for agents
 DEFAULT_FRAMEWORK = "owasp_agentic_top10_2026"

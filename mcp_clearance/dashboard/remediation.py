@@ -13,7 +13,8 @@ import streamlit as st
 
 from mcp_clearance import figures
 from mcp_clearance.dashboard import data
-from mcp_clearance.dashboard.tables import check_label, show, system_link
+from mcp_clearance.dashboard.tables import show, system_link
+from mcp_clearance.labels import check_label
 
 # URL value -> label; "due in N days" counts findings not yet overdue whose due date is within N days of the run
 DUE_WINDOWS = {"all": "Any due date", "overdue": "Overdue", "14d": "Due in the next 14 days",

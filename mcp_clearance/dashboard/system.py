@@ -6,7 +6,8 @@ import streamlit as st
 
 from mcp_clearance.dashboard import data
 from mcp_clearance.dashboard.style import show_badge
-from mcp_clearance.dashboard.tables import check_label, show
+from mcp_clearance.dashboard.tables import show
+from mcp_clearance.labels import check_label
 
 
 def render() -> None:
