@@ -113,7 +113,10 @@ def rate(rows: float, seconds: float) -> str:
 
 
 def compare_ingest(estate: Path, work: Path) -> None:
-    ours = child(PRODUCT_AUDIT, str(estate), str(work / "audit-product.duckdb"))
+    product_db = work / "audit-product.duckdb"
+    product_db.unlink(missing_ok=True)  # a fresh database every time, as the plain side gets
+    ours = child(PRODUCT_AUDIT, str(estate), str(product_db))
+    product_db.unlink(missing_ok=True)
     if "error" in ours:
         print(f"product audit ingest failed: {ours['error']}")
         return
