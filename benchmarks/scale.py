@@ -103,7 +103,8 @@ def child(script: str, *args: str) -> dict:
     """Run one measurement in a fresh interpreter; its last stdout line is the JSON result."""
     proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        # the last line that says something: Python 3.11 ends some tracebacks with a line of carets
+        last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip(" ^~")), "no output")
         return {"error": last[:200]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -113,7 +114,10 @@ def rate(rows: float, seconds: float) -> str:
 
 
 def compare_ingest(estate: Path, work: Path) -> None:
-    ours = child(PRODUCT_AUDIT, str(estate), str(work / "audit-product.duckdb"))
+    product_db = work / "audit-product.duckdb"
+    product_db.unlink(missing_ok=True)  # a fresh database every time, as the plain side gets
+    ours = child(PRODUCT_AUDIT, str(estate), str(product_db))
+    product_db.unlink(missing_ok=True)
     if "error" in ours:
         print(f"product audit ingest failed: {ours['error']}")
         return
