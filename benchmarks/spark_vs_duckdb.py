@@ -104,16 +104,22 @@ def main() -> None:
     parser.add_argument("--systems", type=int, default=None, help="systems  [default: the generator's]")
     parser.add_argument("--work", type=Path, default=None, help="working folder  [default: a temporary one]")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
+    parser.add_argument("--estate", type=Path, default=None,
+                        help="an estate generated already (as of the sample's date), instead of generating one")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="spark-vs-duckdb-"))
     work.mkdir(parents=True, exist_ok=True)
     cli = [sys.executable, "-m", "mcp_clearance.cli"]
     estate, db, lake, reduced = work / "estate", work / "estate.duckdb", work / "lake", work / "reduced"
     try:
-        print(f"estate: {args.events:,} tool calls in {work}")
-        generate = [*cli, "generate", str(estate), "--events", str(args.events)]
-        seconds, _, _ = measured([*generate, *(["--systems", str(args.systems)] if args.systems else [])])
-        print(f"  generate            {seconds:8.1f} s")
+        if args.estate:
+            estate = args.estate
+            print(f"estate: {estate} (generated already), work in {work}")
+        else:
+            print(f"estate: {args.events:,} tool calls in {work}")
+            generate = [*cli, "generate", str(estate), "--events", str(args.events)]
+            seconds, _, _ = measured([*generate, *(["--systems", str(args.systems)] if args.systems else [])])
+            print(f"  generate            {seconds:8.1f} s")
         # the generator's estate stands on its as-of date: the run judges it as of that day
         seconds, peak, _ = measured([*cli, "run", str(estate), "--db", str(db), "--as-of", DEFAULT_AS_OF.isoformat()])
         print(f"  run (plain)         {seconds:8.1f} s   {peak:8.0f} MB peak")
