@@ -113,6 +113,16 @@ def expect_title(tab: Page, title: str) -> None:
     expect(tab.locator("h1").filter(has_text=title)).to_be_visible(timeout=180_000)
 
 
+def expect_picked(tab: Page, label: str, text: str) -> None:
+    """The picker labelled `label` shows `text` (a searchable selectbox is an input, a plain one a div)."""
+    picker = tab.get_by_role("combobox", name=label)
+    expect(picker).to_be_visible()
+    if picker.evaluate("e => e.tagName") == "INPUT":
+        expect(picker).to_have_value(text)
+    else:
+        expect(picker).to_have_text(text)
+
+
 def by_name(name: str) -> DashboardPage:
     return next(p for p in PAGES if p.name == name)
 
@@ -212,7 +222,8 @@ def test_frameworks(tab: Page, server: Server, dashboard_db: Path, shots: Path,
                                     "GROUP BY 1", framework_id))
     line = " · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap"))
     expect(tab.get_by_text(line, exact=True)).to_be_visible()
-    for title in (f"{name}: requirements by status", "Compliance score per framework",
+    expect_picked(tab, "Framework", name)
+    for title in ("Compliance score per framework",
                   "Systems failing each requirement", "Requirements x systems"):
         expect(tab.locator(".gtitle").filter(has_text=title)).to_have_count(1)
     photograph(tab, page, shots)
@@ -239,12 +250,7 @@ def test_system_from_its_url(tab: Page, server: Server, dashboard_db: Path, shot
                       "ORDER BY system_id = (SELECT min(system_id) FROM verdicts), tier, system_id LIMIT 1")[0]
     visit(tab, server, page, capsys, query=f"?system={system_id}")
     no_errors(tab, server)
-    picker = tab.get_by_role("combobox", name="System")
-    expect(picker).to_be_visible()
-    if picker.evaluate("e => e.tagName") == "INPUT":
-        expect(picker).to_have_value(f"{system_id} — {name}")
-    else:
-        expect(picker).to_have_text(f"{system_id} — {name}")
+    expect_picked(tab, "System", f"{system_id} — {name}")
     expect(tab.get_by_text("Verdict:", exact=False).first).to_be_visible()
     expect(tab.get_by_text(LABELS[verdict], exact=True).first).to_be_visible()
     expect(tab.get_by_text(f"Tier {tier}", exact=True)).to_be_visible()

@@ -25,18 +25,16 @@ WHOLE_ESTATE = "(whole estate)"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _figure(key: data.RunKey, name: str, framework_id: str, system_id: str | None) -> Any:
+def _figure(key: data.RunKey, name: str, framework_id: str) -> Any:
     """One of the page's charts, drawn once per run and choice (the heatmap of a large estate is not free)."""
     if name == "framework_scores":
         return figures.framework_scores(data.view(key, "framework_scores"))
     if name == "requirement_failures":
         return figures.requirement_failures(data.sql(
             key, "SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position", framework_id))
-    if name == "framework_heatmap":
-        return figures.framework_heatmap(data.sql(
-            key, "SELECT system_id, requirement_id, title, position, status FROM framework_status "
-                 "WHERE framework_id = ? ORDER BY position, system_id", framework_id))
-    return data.figure(key, "framework_status", framework_id=framework_id, system_id=system_id)
+    return figures.framework_heatmap(data.sql(
+        key, "SELECT system_id, requirement_id, title, position, status FROM framework_status "
+             "WHERE framework_id = ? ORDER BY position, system_id", framework_id))
 
 
 def _clicked(widget: str, target: str, index: int = 0, field: str = "customdata") -> None:
@@ -74,7 +72,7 @@ def render() -> None:
     st.caption("Score: the share of a framework's mapped requirement results (every system × every requirement a "
                "check covers) that pass. Coverage: the share of its requirements any check covers; the rest are "
                "gaps, counted neither way. Click a framework to open it.")
-    st.plotly_chart(_figure(key, "framework_scores", "", None), key="framework_scores_chart",
+    st.plotly_chart(_figure(key, "framework_scores", ""), key="framework_scores_chart",
                     on_select=lambda: _clicked("framework_scores_chart", "framework"), selection_mode="points")
 
     _start("framework", ids, st.query_params.get("framework"),
@@ -105,11 +103,10 @@ def render() -> None:
     cols[3].metric("Gaps", int(counts.get("gap", 0)), help="requirements no check covers: never hidden")
     st.caption(" · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap")))
 
-    st.plotly_chart(_figure(key, "framework_status", framework_id, system_id), key="framework_chart")
-    st.plotly_chart(_figure(key, "requirement_failures", framework_id, None), key="requirement_failures_chart",
+    st.plotly_chart(_figure(key, "requirement_failures", framework_id), key="requirement_failures_chart",
                     on_select=lambda: _clicked("requirement_failures_chart", "framework_requirement"),
                     selection_mode="points")
-    st.plotly_chart(_figure(key, "framework_heatmap", framework_id, None), key="framework_heatmap_chart",
+    st.plotly_chart(_figure(key, "framework_heatmap", framework_id), key="framework_heatmap_chart",
                     on_select=lambda: _clicked("framework_heatmap_chart", "framework_requirement", field="y"),
                     selection_mode="points")
 
