@@ -49,6 +49,19 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed sample estate read in full into a fresh database: no history, nothing reused. The tests that
+    compare another path (incremental, lake, Spark) against the plain run share it: read it, or copy it first."""
+    from mcp_clearance.run import run
+    from mcp_clearance.sample_estate import DEFAULT_AS_OF
+
+    db = tmp_path_factory.mktemp("sample_run") / "estate.duckdb"
+    result = run(SAMPLE, db, as_of=DEFAULT_AS_OF)
+    assert result.reused_files == 0 and result.reuse_note is None
+    return db
+
+
+@pytest.fixture(scope="session")
 def dashboard_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real sample estate for the dashboard tests: `sample_db` (the current run of sample_data/ at the sample's
     as_of, after its eight back-filled earlier runs), copied so the dashboard's cached read-only connection and the

@@ -78,39 +78,30 @@ def reusable_files(db: Path) -> int:
     """)[0][0]
 
 
-@pytest.fixture(scope="module")
-def full_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample estate read in full: no database published before it."""
-    db = tmp_path_factory.mktemp("full") / "estate.duckdb"
-    result = run(SAMPLE, db, as_of=DEFAULT_AS_OF)
-    assert result.reused_files == 0 and result.reuse_note is None
-    return db
-
-
-def rerun(full_db: Path, estate: Path, folder: Path, **options: Any) -> tuple[Path, RunResult]:
+def rerun(sample_run: Path, estate: Path, folder: Path, **options: Any) -> tuple[Path, RunResult]:
     """Run `estate` onto a copy of the full read's database (its published run is the previous one)."""
     db = folder / "estate.duckdb"
-    shutil.copyfile(full_db, db)
+    shutil.copyfile(sample_run, db)
     return db, run(estate, db, as_of=DEFAULT_AS_OF, **options)
 
 
 @pytest.fixture(scope="module")
-def unchanged_rerun(full_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult]:
-    return rerun(full_db, SAMPLE, tmp_path_factory.mktemp("unchanged"))
+def unchanged_rerun(sample_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult]:
+    return rerun(sample_run, SAMPLE, tmp_path_factory.mktemp("unchanged"))
 
 
-def test_unchanged_rerun_reuses_every_reusable_file(full_db: Path, unchanged_rerun: tuple[Path, RunResult]) -> None:
+def test_unchanged_rerun_reuses_every_reusable_file(sample_run: Path, unchanged_rerun: tuple[Path, RunResult]) -> None:
     _, result = unchanged_rerun
-    expected = reusable_files(full_db)
+    expected = reusable_files(sample_run)
     assert expected > 100  # the sample's connector, credential and audit files, less its digests
     assert result.reused_files == expected
-    assert result.quarantined == len(query(full_db, "SELECT * FROM quarantine"))
+    assert result.quarantined == len(query(sample_run, "SELECT * FROM quarantine"))
 
 
 def test_unchanged_rerun_matches_a_full_read_in_every_table_and_view(
-        full_db: Path, unchanged_rerun: tuple[Path, RunResult]) -> None:
+        sample_run: Path, unchanged_rerun: tuple[Path, RunResult]) -> None:
     db, _ = unchanged_rerun
-    assert_same_relations(full_db, db)
+    assert_same_relations(sample_run, db)
 
 
 def _edit_gzip(path: Path, old: str, new: str) -> None:
@@ -134,55 +125,55 @@ def changed_estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def changed_rerun(full_db: Path, changed_estate: Path,
+def changed_rerun(sample_run: Path, changed_estate: Path,
                   tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult]:
-    return rerun(full_db, changed_estate, tmp_path_factory.mktemp("changed-rerun"))
+    return rerun(sample_run, changed_estate, tmp_path_factory.mktemp("changed-rerun"))
 
 
-def test_edited_file_is_read_again(full_db: Path, changed_rerun: tuple[Path, RunResult]) -> None:
+def test_edited_file_is_read_again(sample_run: Path, changed_rerun: tuple[Path, RunResult]) -> None:
     db, result = changed_rerun
     calls = "SELECT tool_name, count(*) FROM tool_calls WHERE source_file = ? GROUP BY ALL"
-    before, after = dict(query(full_db, calls, [EDITED_LOG])), dict(query(db, calls, [EDITED_LOG]))
+    before, after = dict(query(sample_run, calls, [EDITED_LOG])), dict(query(db, calls, [EDITED_LOG]))
     assert "edited_tool_probe" not in before
     assert after["edited_tool_probe"] == 1
     assert after["get_subscription"] == before["get_subscription"] - 1
     events = "SELECT count(*) FROM target_events WHERE source_file = ? AND event_name = 'EditedEventProbe'"
     assert query(db, events, [EDITED_TRAIL]) == [(1,)]
     assert query(db, "SELECT sha256 FROM sources WHERE source_file = ?", [EDITED_LOG]) != \
-        query(full_db, "SELECT sha256 FROM sources WHERE source_file = ?", [EDITED_LOG])
+        query(sample_run, "SELECT sha256 FROM sources WHERE source_file = ?", [EDITED_LOG])
     # the two edited files and the added one are read; the removed one is gone
-    assert result.reused_files == reusable_files(full_db) - 3
+    assert result.reused_files == reusable_files(sample_run) - 3
 
 
 def test_digest_is_verified_again_when_a_log_file_it_lists_changes(
-        full_db: Path, changed_rerun: tuple[Path, RunResult]) -> None:
+        sample_run: Path, changed_rerun: tuple[Path, RunResult]) -> None:
     db, _ = changed_rerun
     status = "SELECT status FROM audit_digests WHERE digest_file = ?"
-    assert query(full_db, status, [DIGEST_OF_TRAIL]) == [("verified",)]
+    assert query(sample_run, status, [DIGEST_OF_TRAIL]) == [("verified",)]
     assert query(db, status, [DIGEST_OF_TRAIL]) == [("contradicted",)]
 
 
-def test_removed_file_rows_disappear(full_db: Path, changed_rerun: tuple[Path, RunResult]) -> None:
+def test_removed_file_rows_disappear(sample_run: Path, changed_rerun: tuple[Path, RunResult]) -> None:
     db, _ = changed_rerun
     for table in ("credentials", "sources"):
         sql = f"SELECT count(*) FROM {table} WHERE source_file = ?"
-        assert query(full_db, sql, [REMOVED_CREDENTIALS])[0][0] > 0
+        assert query(sample_run, sql, [REMOVED_CREDENTIALS])[0][0] > 0
         assert query(db, sql, [REMOVED_CREDENTIALS]) == [(0,)]
 
 
-def test_added_file_appears(full_db: Path, changed_rerun: tuple[Path, RunResult]) -> None:
+def test_added_file_appears(sample_run: Path, changed_rerun: tuple[Path, RunResult]) -> None:
     db, _ = changed_rerun
     servers = "SELECT server_name FROM connector_servers WHERE source_file = ? ORDER BY ALL"
-    copied = query(full_db, servers, [COPIED_CONNECTOR])
+    copied = query(sample_run, servers, [COPIED_CONNECTOR])
     assert copied and query(db, servers, [ADDED_CONNECTOR]) == copied
 
 
 def test_changed_rerun_matches_a_full_read_of_the_changed_estate(
-        full_db: Path, changed_estate: Path, changed_rerun: tuple[Path, RunResult], tmp_path: Path,
+        sample_run: Path, changed_estate: Path, changed_rerun: tuple[Path, RunResult], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     db, _ = changed_rerun
     full_of_changed = tmp_path / "estate.duckdb"
-    shutil.copyfile(full_db, full_of_changed)  # a published run to reuse from, which --full ignores
+    shutil.copyfile(sample_run, full_of_changed)  # a published run to reuse from, which --full ignores
     results: list[RunResult] = []
 
     def recorded(*args: Any, **kwargs: Any) -> RunResult:
@@ -197,14 +188,14 @@ def test_changed_rerun_matches_a_full_read_of_the_changed_estate(
     assert_same_relations(full_of_changed, db)
 
 
-def test_corrupt_previous_database_means_a_full_read(full_db: Path, tmp_path: Path) -> None:
+def test_corrupt_previous_database_means_a_full_read(sample_run: Path, tmp_path: Path) -> None:
     db = tmp_path / "estate.duckdb"
     db.write_bytes(b"not a DuckDB file" * 1000)
     result = run(SAMPLE, db, as_of=DEFAULT_AS_OF)
     assert result.reused_files == 0
     assert result.history_note and "could not be read" in result.history_note
     evidence = ("tool_calls", "target_events", "credentials", "connector_values", "sources", "quarantine")
-    expected, found = relations(full_db), relations(db)
+    expected, found = relations(sample_run), relations(db)
     assert [t for t in evidence if found[t] != expected[t]] == []
 
 
@@ -214,31 +205,31 @@ def _fresh_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_new_product_version_reads_every_file(full_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_product_version_reads_every_file(sample_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     scanner = SecretScanner.for_installation()
     current = evidence_fingerprint(scanner)
-    reuse, _ = Reuse.from_published(_fresh_connection(), full_db, current)
+    reuse, _ = Reuse.from_published(_fresh_connection(), sample_run, current)
     assert reuse is not None and reuse.sources  # same version: the published files can be reused
     monkeypatch.setattr(mcp_clearance, "__version__", "99.0.0")
     upgraded = evidence_fingerprint(scanner)
     assert upgraded != current
-    reuse, note = Reuse.from_published(_fresh_connection(), full_db, upgraded)
+    reuse, note = Reuse.from_published(_fresh_connection(), sample_run, upgraded)
     assert reuse is None and "another loader version" in note
 
 
-def test_new_fingerprint_key_reads_every_file(full_db: Path) -> None:
+def test_new_fingerprint_key_reads_every_file(sample_run: Path) -> None:
     """Secrets are fingerprinted with the installation's key: under another key no published row is reused."""
     installed = evidence_fingerprint(SecretScanner.for_installation())
     other = evidence_fingerprint(SecretScanner(b"another installation's key" * 2))
     assert other != installed
     assert evidence_fingerprint(SecretScanner.for_installation()) == installed
-    reuse, note = Reuse.from_published(_fresh_connection(), full_db, other)
+    reuse, note = Reuse.from_published(_fresh_connection(), sample_run, other)
     assert reuse is None and "fingerprint key" in note
 
 
-def test_database_of_an_older_layout_means_a_full_read(full_db: Path, tmp_path: Path) -> None:
+def test_database_of_an_older_layout_means_a_full_read(sample_run: Path, tmp_path: Path) -> None:
     older = tmp_path / "older.duckdb"
-    shutil.copyfile(full_db, older)
+    shutil.copyfile(sample_run, older)
     with duckdb.connect(str(older)) as con:
         con.execute("ALTER TABLE clearance_meta DROP COLUMN evidence_fingerprint")
     fingerprint = evidence_fingerprint(SecretScanner.for_installation())

@@ -34,16 +34,9 @@ URL_PASSWORD = "pw-Vq93XkLr27"
 
 
 @pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("plain") / "estate.duckdb"
-    run(SAMPLE, db, as_of=DEFAULT_AS_OF)
-    return db
-
-
-@pytest.fixture(scope="module")
-def exported(plain: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def exported(sample_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lake") / "lake"
-    result = CliRunner().invoke(main, ["export", "--db", str(plain), "--parquet", str(out)])
+    result = CliRunner().invoke(main, ["export", "--db", str(sample_run), "--parquet", str(out)])
     assert result.exit_code == 0, result.output
     return out
 
@@ -77,14 +70,14 @@ def db_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 # -- the export ---------------------------------------------------------------------------------------------------
 
 
-def test_manifest_lists_every_evidence_table_with_the_databases_row_count(plain: Path, exported: Path) -> None:
+def test_manifest_lists_every_evidence_table_with_the_databases_row_count(sample_run: Path, exported: Path) -> None:
     manifest = json.loads((exported / "manifest.json").read_text())
     schema_tables = re.findall(r"^CREATE TABLE (\w+)", (Path(lake_format.__file__).parents[1] / "schema.sql")
                                .read_text(), flags=re.MULTILINE)
     assert set(manifest["tables"]) == {*schema_tables, "run_context"}
     assert manifest["schema_version"] == SCHEMA_VERSION
     assert manifest["as_of"] == DEFAULT_AS_OF.isoformat()
-    with duckdb.connect(str(plain), read_only=True) as con:
+    with duckdb.connect(str(sample_run), read_only=True) as con:
         for table, entry in manifest["tables"].items():
             assert entry["rows"] == con.execute(f"SELECT count(*) FROM {table}").fetchone()[0], table
             expected = ["event_date", "source_format"] if table in ("tool_calls", "target_events") else []
@@ -92,10 +85,10 @@ def test_manifest_lists_every_evidence_table_with_the_databases_row_count(plain:
         assert manifest["tables"]["tool_calls"]["rows"] > 0 and manifest["tables"]["target_events"]["rows"] > 0
 
 
-def test_every_table_reads_back_as_the_database_rows(plain: Path, exported: Path) -> None:
+def test_every_table_reads_back_as_the_database_rows(sample_run: Path, exported: Path) -> None:
     manifest = json.loads((exported / "manifest.json").read_text())
     reader = duckdb.connect()
-    with duckdb.connect(str(plain), read_only=True) as con:
+    with duckdb.connect(str(sample_run), read_only=True) as con:
         for table in manifest["tables"]:
             columns = ", ".join(f'"{c}"' for c in db_columns(con, table))
             if table in ("tool_calls", "target_events"):
@@ -108,7 +101,7 @@ def test_every_table_reads_back_as_the_database_rows(plain: Path, exported: Path
 
 
 @pytest.mark.parametrize("table", ["tool_calls", "target_events"])
-def test_audit_partitions_are_the_event_day_and_source_format(plain: Path, exported: Path, table: str) -> None:
+def test_audit_partitions_are_the_event_day_and_source_format(sample_run: Path, exported: Path, table: str) -> None:
     files = sorted((exported / table).rglob("*.parquet"))
     assert len(files) > 1
     for file in files:
@@ -122,7 +115,7 @@ def test_audit_partitions_are_the_event_day_and_source_format(plain: Path, expor
     # the day is the event's own (UTC), NULL for an event without a time
     assert reader.execute(f"SELECT count(*) FROM {source} WHERE event_date IS DISTINCT FROM occurred_at::DATE"
                           ).fetchone()[0] == 0
-    with duckdb.connect(str(plain), read_only=True) as con:
+    with duckdb.connect(str(sample_run), read_only=True) as con:
         if table == "tool_calls":
             expected = rows(con, "SELECT source_format, count(*) FROM tool_calls GROUP BY ALL")
         else:  # the format of the file each event was read from, as `sources` records it
@@ -147,17 +140,17 @@ def test_the_documented_layout_is_what_export_writes(exported: Path) -> None:
                          else f"{table}/data.parquet"), table
 
 
-def test_export_replaces_an_earlier_lake_but_never_a_foreign_folder(plain: Path, tmp_path: Path) -> None:
+def test_export_replaces_an_earlier_lake_but_never_a_foreign_folder(sample_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "lake"
-    lake.export(plain, out)
+    lake.export(sample_run, out)
     (out / "stale.txt").write_text("left by the previous export")
-    lake.export(plain, out)
+    lake.export(sample_run, out)
     assert not (out / "stale.txt").exists() and (out / "manifest.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]  # no staging folder left behind
     foreign = tmp_path / "photos"
     foreign.mkdir()
     (foreign / "holiday.jpg").write_bytes(b"\xff\xd8")
-    result = CliRunner().invoke(main, ["export", "--db", str(plain), "--parquet", str(foreign)])
+    result = CliRunner().invoke(main, ["export", "--db", str(sample_run), "--parquet", str(foreign)])
     assert result.exit_code == 2 and "holds no lake" in result.output
     assert (foreign / "holiday.jpg").read_bytes() == b"\xff\xd8"
 
@@ -178,8 +171,8 @@ def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
                                       "ORDER BY table_name").fetchall()]
 
 
-def test_a_lake_run_gives_the_plain_runs_verdicts_findings_and_views(plain: Path, lake_run: Path) -> None:
-    with duckdb.connect(str(plain), read_only=True) as a, duckdb.connect(str(lake_run), read_only=True) as b:
+def test_a_lake_run_gives_the_plain_runs_verdicts_findings_and_views(sample_run: Path, lake_run: Path) -> None:
+    with duckdb.connect(str(sample_run), read_only=True) as a, duckdb.connect(str(lake_run), read_only=True) as b:
         names = relations(a)
         assert relations(b) == names
         for must in ("verdicts", "findings", "check_results", "gate_results", "path_to_clearance", "tool_calls",
@@ -265,11 +258,11 @@ def test_a_partial_copy_is_noted_and_what_is_there_loads(exported: Path, tmp_pat
         "present are loaded"]
 
 
-def test_since_and_until_prune_partitions(plain: Path, exported: Path, tmp_path: Path) -> None:
+def test_since_and_until_prune_partitions(sample_run: Path, exported: Path, tmp_path: Path) -> None:
     con, quarantined = load_lake(tmp_path, f"path: {exported}\nsince: 2026-11-10\nuntil: 2026-11-15\n"
                                            "tables: [tool_calls]\n")
     assert quarantined == []
-    with duckdb.connect(str(plain), read_only=True) as source:
+    with duckdb.connect(str(sample_run), read_only=True) as source:
         expected = source.execute("SELECT count(*) FROM tool_calls WHERE occurred_at IS NULL OR occurred_at::DATE "
                                   "BETWEEN DATE '2026-11-10' AND DATE '2026-11-15'").fetchone()[0]
     assert 0 < expected == count(con, "tool_calls")

@@ -43,17 +43,10 @@ def spark() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("plain") / "estate.duckdb"
-    run(SAMPLE, db, as_of=DEFAULT_AS_OF)
-    return db
-
-
-@pytest.fixture(scope="module")
-def reduced(plain: Path, spark: object, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def reduced(sample_run: Path, spark: object, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """export → Spark reduce, through both commands as an operator runs them."""
     folder = tmp_path_factory.mktemp("spark")
-    result = CliRunner().invoke(cli, ["export", "--db", str(plain), "--parquet", str(folder / "lake")])
+    result = CliRunner().invoke(cli, ["export", "--db", str(sample_run), "--parquet", str(folder / "lake")])
     assert result.exit_code == 0, result.output
     assert spark_main(["reduce", "--lake", str(folder / "lake"), "--out", str(folder / "reduced")]) == 0
     return folder / "reduced"
@@ -90,8 +83,8 @@ def test_the_manifest_names_every_materialised_view_with_its_rows(reduced: Path)
 
 
 @pytest.mark.parametrize("view", MATERIALISED_VIEWS)
-def test_each_aggregate_spark_wrote_is_the_duckdb_table_row_for_row(plain: Path, reduced: Path, view: str) -> None:
-    with duckdb.connect(str(plain), read_only=True) as con:
+def test_each_aggregate_spark_wrote_is_the_duckdb_table_row_for_row(sample_run: Path, reduced: Path, view: str) -> None:
+    with duckdb.connect(str(sample_run), read_only=True) as con:
         expected = column_types(con, f"{view}_materialised")
         # Spark's own Parquet types, normalised to DuckDB's by name: a missing or extra column fails here
         written = [name for name, _ in column_types(con, f"read_parquet('{reduced / view}/*.parquet')")]
@@ -103,8 +96,9 @@ def test_each_aggregate_spark_wrote_is_the_duckdb_table_row_for_row(plain: Path,
     assert spark_rows == duckdb_rows
 
 
-def test_the_reduced_run_loads_each_table_with_the_duckdb_paths_column_types(plain: Path, reduced_run: Path) -> None:
-    with duckdb.connect(str(plain), read_only=True) as a, duckdb.connect(str(reduced_run), read_only=True) as b:
+def test_the_reduced_run_loads_each_table_with_the_duckdb_paths_column_types(sample_run: Path,
+                                                                            reduced_run: Path) -> None:
+    with duckdb.connect(str(sample_run), read_only=True) as a, duckdb.connect(str(reduced_run), read_only=True) as b:
         for view in MATERIALISED_VIEWS:
             assert column_types(b, f"{view}_materialised") == column_types(a, f"{view}_materialised"), view
 
@@ -118,8 +112,8 @@ def relations(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def test_the_reduced_run_gives_the_plain_runs_check_results_findings_verdicts_and_views(
-        plain: Path, reduced_run: Path) -> None:
-    with duckdb.connect(str(plain), read_only=True) as a, duckdb.connect(str(reduced_run), read_only=True) as b:
+        sample_run: Path, reduced_run: Path) -> None:
+    with duckdb.connect(str(sample_run), read_only=True) as a, duckdb.connect(str(reduced_run), read_only=True) as b:
         names = relations(a)
         assert relations(b) == names
         for must in ("check_results", "findings", "verdicts", "gate_results", "tool_calls_in_window",
