@@ -54,6 +54,7 @@ class LoadContext:
     on_file: Callable[[str, Path], None] | None = None  # progress hook: (family, path)
     column_types: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # table -> column -> type
     reuse: Reuse | None = None  # unchanged files whose rows the published run provides (mcp_clearance.incremental)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # what a format computes once per run
 
     def relative(self, path: Path) -> str:
         """The path stored in `source_file` columns: relative to the estate, POSIX separators.

@@ -73,25 +73,34 @@ def redact_loaded_audit(con: duckdb.DuckDBPyConnection) -> int:
 
 def redact_table(con: duckdb.DuckDBPyConnection, table: str, *, skipped: set[str] | frozenset[str] = frozenset()
                  ) -> int:
-    """Redact every VARCHAR and VARCHAR[] column of `table` (but `skipped`) in place; how many values changed."""
-    changed = 0
-    columns = con.execute(
+    """Redact every VARCHAR and VARCHAR[] column of `table` (but `skipped`) in place; how many values changed.
+
+    One scan tells which columns hold anything a rule matches; only those are rewritten.
+    """
+    columns = [(f'"{column}"', data_type != "VARCHAR") for column, data_type in con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
         "AND data_type IN ('VARCHAR', 'VARCHAR[]') ORDER BY ordinal_position", [table]
-    ).fetchall()
-    for column, data_type in columns:
-        if column not in skipped:
-            changed += _redact_column(con, table, f'"{column}"', is_list=data_type != "VARCHAR")
-    return changed
+    ).fetchall() if column not in skipped]
+    if not columns:
+        return 0
+    matching = con.execute("SELECT " + ", ".join(f"bool_or({_matches_sql(column, is_list)})" for column, is_list
+                                                 in columns) + f" FROM {table}").fetchone() or ()
+    return sum(_redact_column(con, table, column, is_list=is_list)
+               for (column, is_list), found in zip(columns, matching, strict=True) if found)
+
+
+def _matches_sql(column: str, is_list: bool) -> str:
+    """SQL: whether any rule matches the column's value (a list's elements joined by newlines)."""
+    text = f"array_to_string({column}, chr(10))" if is_list else column
+    return f"regexp_matches({text}, {_sql_text(_ANY_RULE)})"
 
 
 _TEMP_TABLES = ("redaction_candidates", "redaction_strings", "redaction_matches")
 
 
 def _redact_column(con: duckdb.DuckDBPyConnection, table: str, column: str, *, is_list: bool) -> int:
-    text = f"array_to_string({column}, chr(10))" if is_list else column
     con.execute(f"CREATE OR REPLACE TEMP TABLE redaction_candidates AS SELECT rowid AS rid, {column} AS v "
-                f"FROM {table} WHERE regexp_matches({text}, {_sql_text(_ANY_RULE)})")
+                f"FROM {table} WHERE {_matches_sql(column, is_list)}")
     try:
         count = con.execute("SELECT count(*) FROM redaction_candidates").fetchone()
         if not count or not count[0]:

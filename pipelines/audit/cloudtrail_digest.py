@@ -103,8 +103,11 @@ def _document(content: bytes) -> dict[str, Any]:
 
 
 def _audit_files(ctx: LoadContext) -> dict[str, Path]:
-    """Every file under the estate's audit folder by name (CloudTrail names are unique per delivery)."""
-    return {p.name: p for p in estate_files(ctx.estate_root / "audit")}
+    """Every file under the estate's audit folder by name (CloudTrail names are unique per delivery), listed once
+    per run: listing it for each digest made the digests' cost grow with digests x files."""
+    if "cloudtrail_audit_files" not in ctx.memo:
+        ctx.memo["cloudtrail_audit_files"] = {p.name: p for p in estate_files(ctx.estate_root / "audit")}
+    return ctx.memo["cloudtrail_audit_files"]
 
 
 def _chain_problems(ctx: LoadContext, digest: dict[str, Any], trail: re.Match[str],
