@@ -177,7 +177,7 @@ class Reuse:
             for table in evidence_tables(con):
                 columns = _columns(con, table)
                 result = con.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM {PREVIOUS}.{table} "
-                                     "WHERE source_file IN (SELECT unnest(?::VARCHAR[])) ORDER BY rowid",
+                                     "WHERE source_file IN (SELECT unnest(?::VARCHAR[]))",
                                      [self.carried]).fetchone()
                 copied += result[0] if result else 0
         return copied
