@@ -353,7 +353,8 @@ def load_family(ctx: LoadContext, family: str, package: ModuleType, folder: Path
 
 
 def _load_batch(ctx: LoadContext, family: str, module: ModuleType, paths: list[Path]) -> dict[Path, int]:
-    """`module.load_many` over all its files in one transaction; on a failure, each file alone.
+    """`module.load_many` over all its files in one transaction; out of memory, in halves; on another failure,
+    each file alone.
 
     A format may run several statements (CloudTrail documents, then event-per-line files): the transaction makes the
     batch all or nothing, so a file that spoils it is found by loading each file alone, and only that one is
@@ -370,7 +371,12 @@ def _load_batch(ctx: LoadContext, family: str, module: ModuleType, paths: list[P
         if is_disk_full(exc):
             raise
         if _is_out_of_memory(exc):
-            raise OutOfMemory(f"the {family} files of format {module.FORMAT}") from None
+            if len(paths) == 1:
+                raise OutOfMemory(ctx.relative(paths[0])) from None
+            # more files than fit in memory at once: the same files in two halves, each all or nothing; only a
+            # single file too large for memory stops the run
+            half = len(paths) // 2
+            return _load_batch(ctx, family, module, paths[:half]) | _load_batch(ctx, family, module, paths[half:])
         return {path: _load_one(ctx, family, module, path) for path in paths}
     ctx.con.execute("COMMIT")
     return loaded

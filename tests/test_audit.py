@@ -387,6 +387,38 @@ def test_running_out_of_memory_stops_the_load_and_quarantines_nothing(tmp_path: 
     assert ctx.quarantined == []
 
 
+def test_a_batch_too_large_for_memory_loads_in_halves_and_loses_nothing(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from mcp_clearance.pipelines.audit import toolhive
+
+    real_load_many, batches = toolhive.load_many, []
+
+    def fits_two_files(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
+        batches.append(len(paths))
+        if len(paths) > 2:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
+        return real_load_many(ctx, paths)
+
+    for name in ("a", "b", "c", "d", "e"):
+        shutil.copy(AUDIT / "toolhive.audit.jsonl", tmp_path / f"{name}.audit.jsonl")
+    monkeypatch.setattr(toolhive, "load_many", fits_two_files)
+    con = duckdb.connect()
+    create_schema(con)
+    ctx = LoadContext(con=con, estate_root=tmp_path, scanner=SecretScanner(b"k" * 32))
+    load_family(ctx, "audit", audit, tmp_path)
+    # five files: refused, then 2 loaded and 3 refused, then 1 and 2 loaded; no file read alone
+    assert batches == [5, 2, 3, 1, 2]
+    per_file = dict(con.execute("SELECT source_file, count(*) FROM tool_calls GROUP BY ALL").fetchall())
+    alone = duckdb.connect()
+    create_schema(alone)
+    single = LoadContext(con=alone, estate_root=tmp_path, scanner=SecretScanner(b"k" * 32))
+    expected = real_load_many(single, [tmp_path / "a.audit.jsonl"])[tmp_path / "a.audit.jsonl"]
+    assert expected > 0 and per_file == {f"{n}.audit.jsonl": expected for n in "abcde"}
+    # each file's bad lines set aside once, as when it is read alone (the refused batches' quarantines undone)
+    assert sorted(q[:3] for q in ctx.quarantined) == sorted((f"{n}.audit.jsonl", *q[1:3])
+                                                            for n in "abcde" for q in single.quarantined)
+
+
 def test_the_run_sets_duckdbs_resources_deliberately(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mcp_clearance.run import duckdb_config
 

@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from mcp_clearance.pipelines.base import SNIFF_BYTES, LoadContext
 
 MAX_LINE_BYTES = 16 * 1024 * 1024  # longer lines are quarantined, the rest of the file loads
@@ -65,6 +67,39 @@ def quarantine_surveyed(ctx: LoadContext, survey: str, files: str, paths: list[P
             f"SELECT s.filename, s.line_no - f.first_line + 1, s.problem FROM {survey} AS s JOIN {files} AS f "
             "USING (filename) WHERE s.problem IS NOT NULL ORDER BY f.source_file, s.line_no, s.problem").fetchall():
         ctx.quarantine(by_name[filename], "audit", problem, None if line_no is None else int(line_no))
+
+
+def uncompressed_bytes(path: Path) -> int:
+    """The file's size as text: a gzip file's trailer states it (modulo 4 GiB, far above any file read here)."""
+    with path.open("rb") as file:
+        if file.read(2) != b"\x1f\x8b":
+            return path.stat().st_size
+        file.seek(-4, 2)
+        return int.from_bytes(file.read(4), "little")
+
+
+def by_size(paths: list[Path], budget: int) -> list[list[Path]]:
+    """`paths` in order, cut into groups of at most `budget` bytes of text (a larger file is a group alone)."""
+    groups: list[list[Path]] = []
+    used = budget
+    for path in paths:
+        size = uncompressed_bytes(path)
+        if used + size > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(path)
+        used += size
+    return groups
+
+
+def drop_work_tables(ctx: LoadContext, *tables: str) -> None:
+    """Drop a loader's work tables. In a transaction a failed statement aborted, the caller's ROLLBACK drops them:
+    trying here would raise a "transaction is aborted" error in place of the one that says what went wrong."""
+    for table in tables:
+        try:
+            ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
+        except duckdb.TransactionException:
+            return
 
 
 def rows_per_file(ctx: LoadContext, table: str, files: str, paths: list[Path]) -> dict[Path, int]:

@@ -12,6 +12,8 @@ from pathlib import Path
 from mcp_clearance.pipelines.audit._lines import (
     BLANK,
     LINES,
+    by_size,
+    drop_work_tables,
     first_json_line,
     line_problem,
     parsed,
@@ -89,6 +91,11 @@ def _is_records_document(head: str) -> bool:
 MAX_DOCUMENT_BYTES = MAX_STREAMED_FILE_BYTES["audit"]
 
 
+# A document is parsed whole, and the reader hands a statement up to 2,048 documents at once, so memory follows the
+# documents one statement reads (about 5-8x their text): each statement reads at most this much text.
+DOCUMENT_BATCH_BYTES = 64 * 1024 * 1024
+
+
 def load(ctx: LoadContext, path: Path) -> int:
     return load_many(ctx, [path])[path]
 
@@ -98,8 +105,8 @@ def load_many(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
     documents = [p for p in paths if _is_records_document(read_text(p, 4096))]
     lines = [p for p in paths if p not in documents]
     loaded: dict[Path, int] = {}
-    if documents:
-        loaded.update(_load(ctx, documents, documents=True))
+    for group in by_size(documents, DOCUMENT_BATCH_BYTES):
+        loaded.update(_load(ctx, group, documents=True))
     if lines:
         loaded.update(_load(ctx, lines, documents=False))
     return loaded
@@ -195,5 +202,4 @@ def _load(ctx: LoadContext, paths: list[Path], *, documents: bool) -> dict[Path,
             ctx.note_skipped(by_name[name], int(skipped))
         return rows_per_file(ctx, "target_events", "cloudtrail_files", paths)
     finally:
-        con.execute("DROP TABLE IF EXISTS cloudtrail_survey")
-        con.execute("DROP TABLE IF EXISTS cloudtrail_files")
+        drop_work_tables(ctx, "cloudtrail_survey", "cloudtrail_files")

@@ -14,6 +14,7 @@ from pathlib import Path
 from mcp_clearance.pipelines.audit._lines import (
     BLANK,
     LINES,
+    drop_work_tables,
     first_json_object,
     line_problem,
     parsed,
@@ -72,8 +73,7 @@ def load_many(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
         quarantine_surveyed(ctx, "jsonrpc_survey", "jsonrpc_files", paths)
         return rows_per_file(ctx, "tool_calls", "jsonrpc_files", paths)
     finally:
-        con.execute("DROP TABLE IF EXISTS jsonrpc_survey")
-        con.execute("DROP TABLE IF EXISTS jsonrpc_files")
+        drop_work_tables(ctx, "jsonrpc_survey", "jsonrpc_files")
 
 
 _INSERT = f"""

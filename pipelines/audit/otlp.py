@@ -15,6 +15,7 @@ from pathlib import Path
 from mcp_clearance.pipelines.audit._lines import (
     BLANK,
     LINES,
+    drop_work_tables,
     first_json_line,
     first_json_object,
     head_json_objects,
@@ -83,8 +84,7 @@ def _load(ctx: LoadContext, paths: list[Path], *, documents: bool) -> dict[Path,
         quarantine_surveyed(ctx, "otlp_bad", "otlp_files", paths)
         return rows_per_file(ctx, "tool_calls", "otlp_files", paths)
     finally:
-        for table in ("otlp_spans", "otlp_bad", "otlp_files"):
-            ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
+        drop_work_tables(ctx, "otlp_spans", "otlp_bad", "otlp_files")
 
 
 # The part of an ExportTraceServiceRequest that is read, as DuckDB types: each line is parsed once into this

@@ -15,6 +15,7 @@ from typing import Any
 from mcp_clearance.pipelines.audit._lines import (
     BLANK,
     LINES,
+    drop_work_tables,
     head_json_objects,
     line_problem,
     parsed,
@@ -123,8 +124,7 @@ def load_many(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
             ctx.note_skipped(path, log_lines)
         return rows_per_file(ctx, "tool_calls", "toolhive_files", paths)
     finally:
-        con.execute("DROP TABLE IF EXISTS toolhive_survey")
-        con.execute("DROP TABLE IF EXISTS toolhive_files")
+        drop_work_tables(ctx, "toolhive_survey", "toolhive_files")
 
 
 def _log_lines(ctx: LoadContext, paths: list[Path]) -> dict[Path, int]:
