@@ -32,7 +32,11 @@ _TOOLS_ARRAY = re.compile(r'"tools"\s*:\s*\[')
 
 
 def load(ctx: LoadContext, folder: Path) -> None:
-    """Load every listing under `folder`; bad files and bad tools are quarantined."""
+    """Load every listing under `folder`; bad files and bad tools are quarantined.
+
+    The tools of all listings are inserted in one statement: a statement per file cost ~10 ms each, seconds on an
+    estate of hundreds of servers."""
+    rows: list[dict[str, Any]] = []
     for path in estate_files(folder, ctx, FAMILY):
         if ctx.on_file is not None:
             ctx.on_file(FAMILY, path)
@@ -44,10 +48,13 @@ def load(ctx: LoadContext, folder: Path) -> None:
             text = read_text(path)
             tools = _tools(json_document(text))
             fmt = FORMAT
-            loaded = ctx.insert_rows("tools", _rows(ctx, path, text, tools))
+            listed = _rows(ctx, path, text, tools)
+            rows += listed
+            loaded = len(listed)
         except BadRecord as exc:
             ctx.quarantine(path, FAMILY, exc.reason, exc.line)
         ctx.record_source(path, FAMILY, fmt, loaded, len(ctx.quarantined) - before)
+    ctx.insert_rows("tools", rows)
 
 
 def json_document(text: str) -> Any:
