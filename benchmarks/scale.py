@@ -220,9 +220,10 @@ def dashboard_times(db: Path) -> None:
 
 
 def cached_estate(cache: Path, events: int, systems: int, seed: int) -> Path:
-    """The generated estate for these sizes, generated once into the cache (`complete` marks a finished one)."""
-    from mcp_clearance.sample_estate import generate
+    """The generated estate for these sizes, generated once into the cache (`complete` marks a finished one).
 
+    Generated in a child process: a process's peak RSS survives into the children it starts (Linux keeps
+    ru_maxrss across fork and exec), so a generator run here would stand in every later measurement's peak."""
     folder = cache / f"e{events}-s{systems}-seed{seed}"
     estate = folder / "estate"
     if (folder / "complete").exists():
@@ -230,7 +231,11 @@ def cached_estate(cache: Path, events: int, systems: int, seed: int) -> Path:
         return estate
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    generate(estate, systems=systems, events=events, seed=seed)
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                    "from mcp_clearance.sample_estate import generate; "
+                    "generate(Path(sys.argv[1]), systems=int(sys.argv[2]), events=int(sys.argv[3]), "
+                    "seed=int(sys.argv[4]))",
+                    str(estate), str(systems), str(events), str(seed)], check=True)
     (folder / "complete").touch()
     seconds = time.perf_counter() - start
     print(f"\n== {events:,} events, {systems:,} systems (generated in {seconds:.0f} s into {folder})")
