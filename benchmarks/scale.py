@@ -35,7 +35,7 @@ import json, resource, sys, time
 from pathlib import Path
 import duckdb
 from mcp_clearance.run import duckdb_config, spill_folder
-files, records, db = json.loads(sys.argv[1]), sys.argv[3] == "records", Path(sys.argv[2])
+files, records, db = json.loads(Path(sys.argv[1]).read_text()), sys.argv[3] == "records", Path(sys.argv[2])
 con = duckdb.connect(str(db), config=duckdb_config(spill_folder(db)))  # the same settings as the product's run
 reader = f"read_json({files!r}, format = 'auto', union_by_name = true, ignore_errors = true, " \\
          "maximum_object_size = 67108864)"  # the product's own limit per document
@@ -128,8 +128,11 @@ def compare_ingest(estate: Path, work: Path, ours: dict) -> None:
         seconds = ours["loading"].get(fmt, 0.0)
         size = sum(e["bytes"] for e in entries) / 1e6
         files = [str(estate / e["file"]) for e in entries]
-        plain = child(PLAIN_READ_JSON, json.dumps(files), str(work / f"plain-{fmt}.duckdb"),
+        listing = work / f"plain-{fmt}.files.json"  # a file, not an argument: 5,000 systems' names exceed ARG_MAX
+        listing.write_text(json.dumps(files))
+        plain = child(PLAIN_READ_JSON, str(listing), str(work / f"plain-{fmt}.duckdb"),
                       "records" if fmt == "cloudtrail" else "documents") if fmt != "unrecognised" else {}
+        listing.unlink()
         (work / f"plain-{fmt}.duckdb").unlink(missing_ok=True)
         line = f"{fmt:<14}{len(entries):>6}{size:>8.1f} | {rows:>13,}{seconds:>8.1f}{rate(rows, seconds):>10} | "
         if "rows" in plain:
