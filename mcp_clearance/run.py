@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -152,23 +153,25 @@ def run(estate: Path, db: Path, *, as_of: date | None = None, scanner: SecretSca
                 create_schema(con)
                 fingerprint = evidence_fingerprint(scanner)
                 reuse, reuse_note = _reusable(con, previous, fingerprint, full)
-                ctx = ingest(con, estate.resolve(), scanner, on_file, reuse)
+                # the loaders stop on memory per file (base.OutOfMemory); this covers what runs over all of it
+                # (redaction, copying reused rows), so no DuckDB traceback reaches the user
+                with _memory_stops_the_run("the evidence", "loading"):
+                    ctx = ingest(con, estate.resolve(), scanner, on_file, reuse)
                 published_at = datetime.now(UTC).replace(tzinfo=None)
-                try:
+                with _memory_stops_the_run("the checks and their history", "evaluating"):
                     evaluate(con, run_id=as_of.isoformat(), as_of=as_of, published_at=published_at,
                              reduced=reduced)
                     history_note = _carry_or_keep_aside(con, previous)
                     record_run(con)
-                except (duckdb.OutOfMemoryException, MemoryError):
-                    raise OutOfMemory("the checks and their history", doing="evaluating") from None
-                con.execute(
-                    "CREATE TABLE clearance_meta AS SELECT ? AS schema_version, ?::DATE AS as_of, "
-                    "?::TIMESTAMP AS published_at, ?::VARCHAR AS evidence_fingerprint",
-                    [SCHEMA_VERSION, as_of, published_at, fingerprint],
-                )
-                verdicts = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
-                totals = verdict_totals(con)
-                con.execute("CHECKPOINT")
+                with _memory_stops_the_run("the run", "writing"):
+                    con.execute(
+                        "CREATE TABLE clearance_meta AS SELECT ? AS schema_version, ?::DATE AS as_of, "
+                        "?::TIMESTAMP AS published_at, ?::VARCHAR AS evidence_fingerprint",
+                        [SCHEMA_VERSION, as_of, published_at, fingerprint],
+                    )
+                    verdicts = con.execute("SELECT count(*) FROM verdicts").fetchone()[0]
+                    totals = verdict_totals(con)
+                    con.execute("CHECKPOINT")
             finally:
                 con.close()
             store.publish(staging, db, previous, store.RunIdentity(SCHEMA_VERSION, as_of, published_at, verdicts))
@@ -188,6 +191,15 @@ def _reusable(con: duckdb.DuckDBPyConnection, previous: store.PreviousDatabase, 
     if not previous.readable:
         return None, f"every file read: {previous.db.name} could not be read"
     return Reuse.from_published(con, previous.db, fingerprint)
+
+
+@contextmanager
+def _memory_stops_the_run(what: str, doing: str) -> Iterator[None]:
+    """DuckDB or Python out of memory inside the block stops the run with OutOfMemory (exit 2, nothing published)."""
+    try:
+        yield
+    except (duckdb.OutOfMemoryException, MemoryError):
+        raise OutOfMemory(what, doing=doing) from None
 
 
 def spill_folder(staging: Path) -> Path:

@@ -46,6 +46,27 @@ def test_rerunning_the_same_estate_gives_identical_tables(estate: Path, tmp_path
     assert calls > 0
 
 
+@pytest.mark.parametrize("step", ["redact_loaded_audit", "record_run", "verdict_totals"])
+def test_out_of_memory_anywhere_in_a_run_stops_it_cleanly_and_publishes_nothing(
+        estate: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    from mcp_clearance.pipelines.base import OutOfMemory
+
+    db = tmp_path / "estate.duckdb"
+    runner.run(estate, db, as_of=AS_OF)
+    before = db.read_bytes()
+
+    def out_of_memory(*_args: object, **_kwargs: object) -> None:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 32.0 MiB")
+
+    # one step of each phase outside the per-file loaders: loading (redaction), evaluating, writing
+    monkeypatch.setattr(runner, step, out_of_memory)
+    with pytest.raises(OutOfMemory, match=r"^out of memory while (loading|evaluating|writing) .*; "
+                                          r"the published run is unchanged"):
+        runner.run(estate, db, as_of=date(2026, 11, 21))
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["estate.duckdb"]  # no staging file or spill left
+
+
 def test_a_failed_run_leaves_the_published_database_untouched(estate: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "estate.duckdb"
