@@ -17,13 +17,14 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from mcp_clearance.catalog import default_checks_dir
-from mcp_clearance.evaluate import MATERIALISED_VIEWS, create_views, queries_dir
+from mcp_clearance.evaluate import MATERIALISED_VIEWS, create_views, materialise_views, queries_dir
 from mcp_clearance.run import duckdb_config, spill_folder
 
 
@@ -61,6 +62,12 @@ def explain(con: duckdb.DuckDBPyConnection, sql: str, top: int) -> list[str]:
     return lines
 
 
+def seconds_of(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True, help="a published estate database")
@@ -80,35 +87,28 @@ def main() -> int:
               f"threads {con.execute('SELECT current_setting(?)', ['threads']).fetchone()[0]}, "
               f"memory_limit {con.execute('SELECT current_setting(?)', ['memory_limit']).fetchone()[0]}")
         create_views(con)  # the materialised views compute from the raw events again
-        statements: list[tuple[str, str]] = []
-        for name in MATERIALISED_VIEWS:
-            statements.append((f"materialise {name}", f"CREATE OR REPLACE TABLE {name}_materialised AS "
-                                                      f"SELECT * FROM {name}"))
+        # (seconds, label, the materialised view or None for a check, the statement to explain)
+        timed: list[tuple[float, str, str | None, str]] = []
+        for name in MATERIALISED_VIEWS:  # in dependency order, each computed as a run computes it
+            seconds = seconds_of(lambda name=name: materialise_views(con, (name,)))
+            timed.append((seconds, f"materialise {name}", name, f"SELECT count(*) FROM {name}"))
         for sql_file in sorted(default_checks_dir().glob("*.sql")):
-            statements.append((f"check {sql_file.stem}",
-                               f"SELECT count(*) FROM ({sql_file.read_text().strip().rstrip(';')})"))
-        timed: list[tuple[float, str, str]] = []
-        for label, sql in statements:
-            start = time.perf_counter()
-            con.execute(sql).fetchall()
-            timed.append((time.perf_counter() - start, label, sql))
-            if label.startswith("materialise "):
-                name = label.removeprefix("materialise ")
-                con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_materialised")
-        total = sum(t for t, _, _ in timed)
+            sql = f"SELECT count(*) FROM ({sql_file.read_text().strip().rstrip(';')})"
+            timed.append((seconds_of(lambda sql=sql: con.execute(sql).fetchall()), f"check {sql_file.stem}", None,
+                          sql))
+        timed.sort(key=lambda entry: -entry[0])
+        total = sum(entry[0] for entry in timed)
         print(f"\n{'statement':<44}{'seconds':>9}{'share':>8}")
-        for seconds, label, _ in sorted(timed, reverse=True):
+        for seconds, label, _, _ in timed:
             print(f"{label:<44}{seconds:>9.2f}{seconds / total:>8.0%}")
         print(f"{'all':<44}{total:>9.2f}")
-        for seconds, label, sql in sorted(timed, reverse=True)[:args.explain]:
+        for seconds, label, view, sql in timed[:args.explain]:
             print(f"\nEXPLAIN ANALYZE {label} ({seconds:.2f} s):")
-            if label.startswith("materialise "):  # the view alone computed again, over the tables before it
-                name = label.removeprefix("materialise ")
-                con.execute((queries_dir() / f"{name}.sql").read_text())
-                sql = f"SELECT count(*) FROM {name}"
+            if view is not None:  # the view alone computed again, over the tables before it
+                con.execute((queries_dir() / f"{view}.sql").read_text())
             print("\n".join(explain(con, sql, args.operators)))
-            if label.startswith("materialise "):
-                con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}_materialised")
+            if view is not None:
+                con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_materialised")
         con.close()
     return 0
 

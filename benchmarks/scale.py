@@ -5,16 +5,16 @@
     python benchmarks/scale.py --estate /path/to/estate                                # an existing estate folder
 
 Generated estates are cached outside the repository (--cache, default ~/.cache/mcp-clearance/scale), one folder
-per events x systems x seed, and reused by later runs. Per estate it prints, format by format over the same
-files: the product's audit ingest (validated, reshaped into tool_calls / target_events) against DuckDB's own
-`read_json` of those files into a table (CloudTrail documents with their Records unnested, so rows count the
-same records; both sides with the run's own DuckDB settings: threads, memory_limit, temp_directory), rows/s and
-peak RSS of each; then a full `mcp-clearance run` (ingest, evaluation and record_run timed inside it) and an
-unchanged re-run of the same estate into the same database; the database's size against the estate's gzipped
-size; and, on the largest estate, the dashboard page times (benchmarks/dashboard_render.py, headless Chromium;
---no-dashboard skips it). Every measurement runs in a fresh child process that reports its own peak RSS
-(ru_maxrss), so one measurement's memory never hides another's. Not a test: it prints figures and asserts
-nothing about time.
+per events x systems x seed, generated in a child process and reused by later runs. Per estate it prints a full
+`mcp-clearance run` (ingest, audit redaction, evaluation and record_run timed inside it, each audit format's
+loading too) and an unchanged re-run of the same estate into the same database; then, format by format over the
+same files, the audit loading inside that full run against DuckDB's own `read_json` of those files into a table
+(CloudTrail documents with their Records unnested, so rows count the same records; both sides with the run's own
+DuckDB settings: threads, memory_limit, temp_directory), rows/s and peak RSS of each; the database's size against
+the estate's gzipped size; and, on the estate of the most events, the dashboard page times
+(benchmarks/dashboard_render.py, headless Chromium; --no-dashboard skips it). Every measurement runs in a fresh
+child process that reports its own peak RSS (ru_maxrss), so one measurement's memory never hides another's. Not a
+test: it prints figures and asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import gzip
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -89,7 +90,6 @@ seconds = time.perf_counter() - start
 with duckdb.connect(sys.argv[2], read_only=True) as con:
     files = [{"file": f, "format": fmt, "rows": rows, "bytes": size} for f, fmt, rows, size in con.execute(
         "SELECT source_file, format, rows_loaded, bytes FROM sources WHERE family = 'audit'").fetchall()]
-    settings = con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone()
 print(json.dumps({"seconds": seconds, "phases": phases, "loading": loading, "files": files,
                   "quarantined": result.quarantined, "reused": result.reused_files,
                   "db_mb": Path(sys.argv[2]).stat().st_size / 1e6,
@@ -101,9 +101,11 @@ def child(script: str, *args: str) -> dict:
     """Run one measurement in a fresh interpreter; its last stdout line is the JSON result."""
     proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
     if proc.returncode != 0:
-        # the last line that says something: Python 3.11 ends some tracebacks with a line of carets
-        last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip(" ^~")), "no output")
-        return {"error": last[:200]}
+        # the exception's own line (DuckDB's messages go on for lines after it, a URL last), else the last line
+        # that says something (Python 3.11 ends some tracebacks with a line of carets)
+        lines = [line for line in proc.stderr.splitlines() if line.strip(" ^~")]
+        raised = [line for line in lines if re.match(r"[\w.]+(Error|Exception|OutOfMemory)\b.*:", line)]
+        return {"error": (raised or lines or ["no output"])[-1][:200]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
