@@ -182,15 +182,18 @@ def test_posture_tiles_board_summary_and_charts_are_the_views_numbers(db: Path) 
     assert at.info[0].value.startswith(f"As of {as_of.isoformat()}, {cleared} of {systems} systems are cleared")
 
     figs = charts(at)
-    assert set(figs) == {"Verdicts by tier", "Verdicts by business unit", "Verdicts over runs",
-                         "Checks failing on the most systems", "Systems x gates"}
+    assert set(figs) == {"Verdicts by tier", "Verdicts by business unit", "Checks failing on the most systems",
+                         "Systems x gates"}
     by_tier = {t["name"]: sum(numbers(t["y"])) for t in figs["Verdicts by tier"]["data"]}
     expected = dict(sql(db, "SELECT verdict, count(*) FROM verdicts GROUP BY verdict"))
     assert by_tier == expected
-    # the trend has one point per run, history included
-    runs = one(db, "SELECT count(*) FROM runs")
-    assert runs > 1
-    assert {len(t["x"]) for t in figs["Verdicts over runs"]["data"]} == {runs}
+    # each verdict tile draws its trend: one point per run, history included, oldest first, ending on this run
+    history = sql(db, "SELECT cleared, read_only, blocked FROM trend_per_run ORDER BY as_of")
+    assert len(history) == one(db, "SELECT count(*) FROM runs") > 1
+    trends = {m.label: list(m.proto.chart_data) for m in at.metric if m.proto.chart_data}
+    assert trends == {name: [row[i] for row in history]
+                      for i, name in enumerate(("Cleared", "Read-only", "Blocked"))}
+    assert [trends[n][-1] for n in ("Cleared", "Read-only", "Blocked")] == [cleared, read_only, blocked]
     assert len(figs["Systems x gates"]["data"][0]["y"]) == systems
     # the colours are fixed per verdict
     for trace in figs["Verdicts by tier"]["data"] + figs["Verdicts by business unit"]["data"]:
@@ -202,7 +205,7 @@ def test_app_py_navigation_opens_posture_by_default(db: Path) -> None:
     rendered(at)
     assert [t.value for t in at.title] == ["Posture"]
     assert metrics(at)["Blocked"] == str(one(db, "SELECT blocked FROM estate_summary"))
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 4  # tier, business unit, top failing checks, the gate matrix
     # the sidebar lists every page
     assert [label for label, (path, _) in links(at).items() if label in PAGES.values()] == list(PAGES.values())
 
@@ -240,8 +243,7 @@ def test_frameworks_page_shows_every_requirement_of_each_shipped_framework(db: P
                            "WHERE framework_id = ?", framework_id))
     assert dict(zip(shown["requirement_id"], shown["systems_failing"], strict=True)) == failing
     figs = charts(at)
-    assert list(figs) == ["Compliance score per framework", "Systems failing each requirement",
-                          "Requirements x systems"]
+    assert list(figs) == ["Systems failing each requirement", "Requirements x systems"]
     bars = {t["name"]: dict(zip(t["y"], numbers(t["x"]), strict=True))
             for t in figs["Systems failing each requirement"]["data"]}
     assert bars["failing"] == failing
@@ -268,11 +270,10 @@ def test_framework_scores_are_the_share_of_mapped_results_passing_with_coverage(
     assert metrics(at)["Coverage"] == share(covered / requirements)
     name = one(db, "SELECT any_value(framework_name) FROM framework_requirements "
                    "WHERE framework_id = 'owasp_mcp_top10_2025'")
-    scores = {t["name"].split(":")[0]: dict(zip([y.replace("<br>", " ") for y in t["y"]], numbers(t["x"]), strict=True))
-              for t in charts(at)["Compliance score per framework"]["data"]}
-    assert scores["score"][name] == pytest.approx(passing / mapped, abs=1e-4)
-    assert scores["coverage"][name] == pytest.approx(covered / requirements, abs=1e-4)
-    assert len(scores["score"]) == len(FRAMEWORK_FILES), "every framework scored side by side"
+    scores = table(at, "framework_name", "compliance_score", "requirement_coverage").set_index("framework_name")
+    assert scores.loc[name, "compliance_score"] == pytest.approx(passing / mapped, abs=1e-4)
+    assert scores.loc[name, "requirement_coverage"] == pytest.approx(covered / requirements, abs=1e-4)
+    assert len(scores) == len(FRAMEWORK_FILES), "every framework scored side by side"
 
 
 def test_frameworks_page_opens_on_the_owasp_agentic_top_10_and_the_requirement_in_the_url(db: Path) -> None:

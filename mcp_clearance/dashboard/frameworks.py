@@ -2,8 +2,9 @@
 requirements x systems heatmap and the table — down to the systems and findings behind a requirement.
 
 The framework (and the requirement opened) live in the URL (`?framework=…&requirement=…`): the page opens on the
-framework chosen last, or the OWASP Agentic Top 10 when the URL names none. A click on a framework's bar, a
-requirement's bar, a heatmap cell or a table row opens it.
+framework chosen last, or the OWASP Agentic Top 10 when the URL names none. A click on a framework's row, a
+requirement's bar, a heatmap cell or a requirement's row opens it. The scores are a table with progress bars, not a
+chart: one plotly chart fewer is what keeps the page within the 2-second render target.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ WHOLE_ESTATE = "(whole estate)"
 @st.cache_data(max_entries=64, show_spinner=False)
 def _figure(key: data.RunKey, name: str, framework_id: str) -> Any:
     """One of the page's charts, drawn once per run and choice (the heatmap of a large estate is not free)."""
-    if name == "framework_scores":
-        return figures.framework_scores(data.view(key, "framework_scores"))
     if name == "requirement_failures":
         return figures.requirement_failures(data.sql(
             key, "SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position", framework_id))
@@ -46,11 +45,11 @@ def _clicked(widget: str, target: str, index: int = 0, field: str = "customdata"
         st.session_state[target] = value[index] if isinstance(value, list) else value
 
 
-def _row_picked(rows: pd.DataFrame) -> None:
-    """A requirement table row clicked: open the findings behind it."""
-    picked = st.session_state["requirements_table"].selection.rows
+def _row_picked(table: str, rows: pd.Series, target: str) -> None:
+    """A table row clicked (on_select callback): put that row's framework or requirement in `target`'s widget."""
+    picked = st.session_state[table].selection.rows
     if picked:
-        st.session_state["framework_requirement"] = rows["requirement_id"].iloc[picked[0]]
+        st.session_state[target] = rows.iloc[picked[0]]
 
 
 def _start(widget: str, options: list[str], wanted: str | None, default: str) -> None:
@@ -72,8 +71,12 @@ def render() -> None:
     st.caption("Score: the share of a framework's mapped requirement results (every system × every requirement a "
                "check covers) that pass. Coverage: the share of its requirements any check covers; the rest are "
                "gaps, counted neither way. Click a framework to open it.")
-    st.plotly_chart(_figure(key, "framework_scores", ""), key="framework_scores_chart",
-                    on_select=lambda: _clicked("framework_scores_chart", "framework"), selection_mode="points")
+    by_name = scores.sort_values("framework_name", ignore_index=True)
+    show(by_name.rename(columns={"score": "compliance_score", "coverage": "requirement_coverage"}),
+         "framework_scores_table",
+         order=["framework_name", "compliance_score", "requirement_coverage", "requirements", "requirements_mapped"],
+         on_select=lambda: _row_picked("framework_scores_table", by_name["framework_id"], "framework"),
+         selection_mode="single-row")
 
     _start("framework", ids, st.query_params.get("framework"),
            DEFAULT_FRAMEWORK if DEFAULT_FRAMEWORK in ids else ids[0])
@@ -122,7 +125,8 @@ def render() -> None:
         columns[2:2] = ["systems_failing", "systems_unknown"]
     show(shown.rename(columns={"group": attribute.lower()}), "requirements_table",
          order=[attribute.lower() if c == "group" else c for c in columns], colour=["status"],
-         on_select=lambda: _row_picked(requirements), selection_mode="single-row")
+         on_select=lambda: _row_picked("requirements_table", requirements["requirement_id"], "framework_requirement"),
+         selection_mode="single-row")
 
     st.subheader("Findings behind a requirement")
     options = requirements["requirement_id"].tolist()

@@ -17,7 +17,7 @@ import streamlit as st
 from mcp_clearance.dashboard.style import colour_cells
 from mcp_clearance.labels import MISSING, duration, label
 
-SHARES = re.compile(r"(_share|^coverage|^evidence_coverage)$")
+SHARES = re.compile(r"(_share|^coverage|^evidence_coverage|^compliance_score|^requirement_coverage)$")
 DURATIONS = re.compile(r"_s$")
 
 
