@@ -85,8 +85,26 @@ def redact_table(con: duckdb.DuckDBPyConnection, table: str, *, skipped: set[str
         return 0
     matching = con.execute("SELECT " + ", ".join(f"bool_or({_matches_sql(column, is_list)})" for column, is_list
                                                  in columns) + f" FROM {table}").fetchone() or ()
-    return sum(_redact_column(con, table, column, is_list=is_list)
-               for (column, is_list), found in zip(columns, matching, strict=True) if found)
+    changed = 0
+    for (column, is_list), found in zip(columns, matching, strict=True):
+        if found:
+            # read per column: updating a list column moves its rows to new rowids (a delete and an insert), so a
+            # range taken before would miss them for the next column
+            last_row = con.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]  # type: ignore[index]
+            changed += sum(_redact_column(con, table, column, rows, is_list=is_list) for rows in _windows(last_row))
+    return changed
+
+
+# Rows rewritten per UPDATE. DuckDB keeps an update's changed values in memory until the next checkpoint (they do
+# not spill), so one statement over a whole 10 M-event table ran out of the run's 1 GB; each window's UPDATE
+# commits on its own, and the checkpoint that follows frees it. A row a window's update moves (a list column's)
+# lands past the column's last rowid, already redacted, and is not read again.
+WINDOW_ROWS = 500_000
+
+
+def _windows(last_row: int) -> list[range]:
+    """The rowids 0 to `last_row` in windows of WINDOW_ROWS."""
+    return [range(low, min(low + WINDOW_ROWS, last_row + 1)) for low in range(0, last_row + 1, WINDOW_ROWS)]
 
 
 def _matches_sql(column: str, is_list: bool) -> str:
@@ -98,9 +116,10 @@ def _matches_sql(column: str, is_list: bool) -> str:
 _TEMP_TABLES = ("redaction_candidates", "redaction_strings", "redaction_matches")
 
 
-def _redact_column(con: duckdb.DuckDBPyConnection, table: str, column: str, *, is_list: bool) -> int:
+def _redact_column(con: duckdb.DuckDBPyConnection, table: str, column: str, rows: range, *, is_list: bool) -> int:
+    """Redact one column over one window of rowids; how many values changed."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE redaction_candidates AS SELECT rowid AS rid, {column} AS v "
-                f"FROM {table} WHERE {_matches_sql(column, is_list)}")
+                f"FROM {table} WHERE rowid >= {rows.start} AND rowid < {rows.stop} AND {_matches_sql(column, is_list)}")
     try:
         count = con.execute("SELECT count(*) FROM redaction_candidates").fetchone()
         if not count or not count[0]:

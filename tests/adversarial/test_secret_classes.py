@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from mcp_clearance.pipelines import redaction
 from mcp_clearance.pipelines.base import OUTSIDE_ESTATE, LoadContext, safe_reason
 from mcp_clearance.pipelines.connectors._common import ServerSpec, classified_values
 from mcp_clearance.pipelines.redaction import redact_loaded_audit
@@ -404,3 +405,31 @@ def test_audit_strings_are_redacted_in_sql_with_the_python_contract() -> None:
         assert rows[i] == SCANNER.redact_text(text), text  # the same redacted form as Python's
         assert chains[i] == [rows[i], "alice"]
     assert rows[len(AUDIT_STRINGS)] == "https://api.example/v1/plain" and rows[len(AUDIT_STRINGS) + 1] is None
+
+
+def _tool_calls_each_with_a_password(con: duckdb.DuckDBPyConnection, rows: int) -> None:
+    create_schema(con)
+    con.execute("INSERT INTO tool_calls (event_id, source_format, target_resource, source_file) "
+                "SELECT i::VARCHAR, 'toolhive', 'postgres://svc:Pw' || i || 'x9Lq@db.internal:5432/app', "
+                "'audit/a.jsonl' FROM range(?) AS r(i)", [rows])
+    con.execute("CHECKPOINT")
+
+
+def test_redaction_of_a_table_larger_than_memory_rewrites_it_in_windows(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every row of a table holds a secret, and a single UPDATE of all of them would not fit in memory_limit
+    (DuckDB keeps an update's values in memory until a checkpoint): redaction still rewrites every row.
+    At test size: 1 M rows and 128 MB stand for 10 M events and the run's 1 GB."""
+    monkeypatch.setattr(redaction, "WINDOW_ROWS", 100_000)
+    rows = 1_000_000
+    config = {"memory_limit": "128MB", "threads": "1", "temp_directory": str(tmp_path / "spill")}
+    whole = duckdb.connect(str(tmp_path / "whole.duckdb"), config=config)
+    _tool_calls_each_with_a_password(whole, rows)
+    with pytest.raises(duckdb.OutOfMemoryException):  # the limit is low enough for the test to mean something
+        whole.execute("UPDATE tool_calls SET target_resource = replace(target_resource, 'Pw', '**')")
+    con = duckdb.connect(str(tmp_path / "windows.duckdb"), config=config)
+    _tool_calls_each_with_a_password(con, rows)
+    assert redact_loaded_audit(con) == rows
+    assert con.execute("SELECT count(*) FROM tool_calls WHERE target_resource LIKE '%Pw%' "
+                       "OR target_resource NOT LIKE 'postgres://svc:****[url\\_password, % chars]@db.internal:5432/app'"
+                       " ESCAPE '\\'").fetchone() == (0,)
