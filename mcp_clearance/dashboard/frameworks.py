@@ -1,10 +1,11 @@
-"""Frameworks: a compliance score per framework, then one framework's requirements — systems failing each, the
-requirements x systems heatmap and the table — down to the systems and findings behind a requirement.
+"""Frameworks: a compliance score per framework, then one framework's requirements — the requirements x systems
+heatmap and the table of systems failing each — down to the systems and findings behind a requirement.
 
 The framework (and the requirement opened) live in the URL (`?framework=…&requirement=…`): the page opens on the
-framework chosen last, or the OWASP Agentic Top 10 when the URL names none. A click on a framework's row, a
-requirement's bar, a heatmap cell or a requirement's row opens it. The scores are a table with progress bars, not a
-chart: one plotly chart fewer is what keeps the page within the 2-second render target.
+framework chosen last, or the OWASP Agentic Top 10 when the URL names none. A click on a framework's row, a heatmap
+cell or a requirement's row opens it. The scores are a table with progress bars, and the systems failing each
+requirement are columns of the requirements table, not charts: each plotly chart costs the page about a quarter of a
+second, and with them it missed its 2-second render target.
 """
 
 from __future__ import annotations
@@ -26,11 +27,8 @@ WHOLE_ESTATE = "(whole estate)"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _figure(key: data.RunKey, name: str, framework_id: str) -> Any:
-    """One of the page's charts, drawn once per run and choice (the heatmap of a large estate is not free)."""
-    if name == "requirement_failures":
-        return figures.requirement_failures(data.sql(
-            key, "SELECT * FROM framework_status_estate WHERE framework_id = ? ORDER BY position", framework_id))
+def _heatmap(key: data.RunKey, framework_id: str) -> Any:
+    """The requirements x systems heatmap, drawn once per run and framework (on a large estate it is not free)."""
     return figures.framework_heatmap(data.sql(
         key, "SELECT system_id, requirement_id, title, position, status FROM framework_status "
              "WHERE framework_id = ? ORDER BY position, system_id", framework_id))
@@ -106,17 +104,14 @@ def render() -> None:
     cols[3].metric("Gaps", int(counts.get("gap", 0)), help="requirements no check covers: never hidden")
     st.caption(" · ".join(f"{counts.get(s, 0)} {s}" for s in ("passing", "failing", "unknown", "gap")))
 
-    st.plotly_chart(_figure(key, "requirement_failures", framework_id), key="requirement_failures_chart",
-                    on_select=lambda: _clicked("requirement_failures_chart", "framework_requirement"),
-                    selection_mode="points")
-    st.plotly_chart(_figure(key, "framework_heatmap", framework_id), key="framework_heatmap_chart",
+    st.plotly_chart(_heatmap(key, framework_id), key="framework_heatmap_chart",
                     on_select=lambda: _clicked("framework_heatmap_chart", "framework_requirement", field="y"),
                     selection_mode="points")
 
     titles = dict(data.sql(key, "SELECT check_id, title FROM check_catalog").itertuples(index=False))
     attribute = str(requirements["group_attribute"].iloc[0])
     st.subheader("Requirements")
-    st.caption("Click a row (or a requirement's bar, or a heatmap cell) for the systems and findings behind it.")
+    st.caption("Click a row (or a heatmap cell) for the systems and findings behind it.")
     shown = requirements.assign(group=requirements["group_value"],
                                 checks=requirements["checks"].map(
                                     lambda ids: [check_label(c, titles.get(c, "")) for c in ids]))

@@ -11,9 +11,10 @@ from mcp_clearance import figures
 from mcp_clearance.api import share
 from mcp_clearance.dashboard import data
 from mcp_clearance.dashboard.nav import go, link
-from mcp_clearance.dashboard.tables import show, system_link
+from mcp_clearance.labels import MISSING
 
 STAGE_WORDS = {"READ_ONLY": "read-only", "CLEARED": "cleared"}
+QUICK_WINS_SHOWN = 10  # on Posture, tier 1 first; the Systems list has the rest
 
 
 def _tile(column: Any, label: str, name: str, history: Any, s: Any, help: str, better: str) -> None:
@@ -72,14 +73,16 @@ def _impact(key: data.RunKey) -> None:
         link("systems", f"check {row.check_id} · {row.title} — moves {row.systems_moved} "
                         f"system{'s' if row.systems_moved != 1 else ''} ({stages}) · effort {row.effort}",
              {"moved_by": row.check_id}, icon=":material/trending_up:")
-    wins = data.view(key, "quick_wins", order_by="tier, effort, system_id")
+    wins = data.view(key, "quick_wins", order_by="tier, list_position(['low', 'medium', 'high'], effort), system_id")
     st.markdown(f"**Quick wins: {len(wins)} systems are one fix from their next stage.**")
-    link("systems", "See them in the Systems list", {"fixes": "1"}, icon=":material/arrow_forward:")
-    wins = wins.assign(link=wins["system_id"].map(system_link),
-                       check="check " + wins["check_id"] + " · " + wins["title"],
-                       next_stage=wins["next_stage"].map(STAGE_WORDS))
-    show(wins, "quick_wins", order=["link", "next_stage", "check", "effort", "tier", "team", "owner"],
-         links={"link": r"system=(.*)$"})
+    # links, not a table: a table costs Posture half a second of its 2-second render, and the Systems list
+    # shows them all with every column
+    for row in wins.head(QUICK_WINS_SHOWN).itertuples():
+        link("system", f"{row.system_id} (tier {row.tier}, team {row.team or MISSING}) → {STAGE_WORDS[row.next_stage]} "
+                       f"with check {row.check_id} · {row.title} · effort {row.effort}",
+             {"system": row.system_id}, icon=":material/bolt:")
+    link("systems", f"See all {len(wins)} in the Systems list" if len(wins) > QUICK_WINS_SHOWN
+         else "See them in the Systems list", {"fixes": "1"}, icon=":material/arrow_forward:")
 
 
 def _chart(key: data.RunKey, name: str, widget: str) -> dict[str, Any] | None:
