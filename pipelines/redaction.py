@@ -96,9 +96,10 @@ def redact_table(con: duckdb.DuckDBPyConnection, table: str, *, skipped: set[str
 
 
 # Rows rewritten per UPDATE. DuckDB keeps an update's changed values in memory until the next checkpoint (they do
-# not spill), so one statement over a whole 10 M-event table ran out of the run's 1 GB; each window's UPDATE
-# commits on its own, and the checkpoint that follows frees it. A row a window's update moves (a list column's)
-# lands past the column's last rowid, already redacted, and is not read again.
+# not spill), so one statement over a whole 10 M-event table ran out of the run's 1 GB. Outside a transaction
+# (the run's redaction step) each window's UPDATE commits on its own, and the checkpoint that follows frees it.
+# A row a window's update moves (a list column's) lands past the column's last rowid, already redacted, and is
+# not read again.
 WINDOW_ROWS = 500_000
 
 

@@ -15,6 +15,8 @@ from mcp_clearance.labels import MISSING
 
 STAGE_WORDS = {"READ_ONLY": "read-only", "CLEARED": "cleared"}
 QUICK_WINS_SHOWN = 10  # on Posture, tier 1 first; the Systems list has the rest
+# SQL: a check's effort as a rank, lowest first (as text, "high" would sort before "low")
+EFFORT_RANK = "CASE effort WHEN 'low' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
 
 
 def _tile(column: Any, label: str, name: str, history: Any, s: Any, help: str, better: str) -> None:
@@ -62,8 +64,7 @@ def _impact(key: data.RunKey) -> None:
     st.subheader("What to fund first")
     st.caption("Fixes ranked by how many systems each moves to their next stage on its own "
                "(blocked → read-only, read-only → cleared).")
-    fixes = data.view(key, "fix_impact", order_by="systems_moved DESC, CASE effort WHEN 'low' THEN 1 WHEN 'medium' "
-                                                 "THEN 2 ELSE 3 END, systems_on_path DESC, check_id")
+    fixes = data.view(key, "fix_impact", order_by=f"systems_moved DESC, {EFFORT_RANK}, systems_on_path DESC, check_id")
     top = fixes[fixes["systems_moved"] > 0].head(5)
     if top.empty:
         st.info("No single fix moves a system to its next stage: every system short of cleared needs several.")
@@ -73,7 +74,7 @@ def _impact(key: data.RunKey) -> None:
         link("systems", f"check {row.check_id} · {row.title} — moves {row.systems_moved} "
                         f"system{'s' if row.systems_moved != 1 else ''} ({stages}) · effort {row.effort}",
              {"moved_by": row.check_id}, icon=":material/trending_up:")
-    wins = data.view(key, "quick_wins", order_by="tier, list_position(['low', 'medium', 'high'], effort), system_id")
+    wins = data.view(key, "quick_wins", order_by=f"tier, {EFFORT_RANK}, system_id")
     st.markdown(f"**Quick wins: {len(wins)} systems are one fix from their next stage.**")
     # links, not a table: a table costs Posture half a second of its 2-second render, and the Systems list
     # shows them all with every column
@@ -136,8 +137,8 @@ def render() -> None:
     with right:
         if point := _chart(key, "verdicts_by_unit", "unit_chart"):
             go("systems", {"business_unit": point["y"], "verdict": point["customdata"][0]})
-    # no separate "verdicts over runs" chart: each verdict tile draws its own trend, and a fifth plotly chart
-    # would take the page past its 2-second render target
+    # no separate "verdicts over runs" chart: each verdict tile draws its own trend, and a chart costs the page
+    # about a quarter of a second of its 2-second render budget
     if point := _chart(key, "top_failing_checks", "top_checks_chart"):
         go("systems", {"failing_check": point["customdata"][0]})
     _gate_matrix(key)
